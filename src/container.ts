@@ -1,0 +1,93 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'drizzle-orm';
+import type { AppConfig } from './config.js';
+import { createMemoryCache, createRedisCache, createRedisClient, type KeyValueCache } from './cache/key-value-cache.js';
+import { connectDatabase, type DatabaseHandle } from './db/client.js';
+import { createContractReadRepository } from './repositories/contract-read.repository.js';
+import { createSyncStatusRepository } from './repositories/sync-status.repository.js';
+import { createContractReadService, type ContractReadService } from './services/contract-read.service.js';
+import { formatTimestamp } from './services/contract-serializer.js';
+import { createGenerationTracker } from './services/generation-tracker.js';
+import { createMetrics, type Metrics } from './services/metrics.js';
+import { createReadinessService, type ReadinessService } from './services/readiness.service.js';
+
+export interface Container {
+  readonly database: DatabaseHandle;
+  readonly cache: KeyValueCache;
+  readonly metrics: Metrics;
+  readonly contractReads: ContractReadService;
+  readonly readiness: ReadinessService;
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  readonly config: Pick<AppConfig, 'redisUrl' | 'aggregationIntervalSeconds' | 'gitCommit'>;
+  /** The resolved database URL (DATABASE_URL or the embedded server's). */
+  readonly databaseUrl: string;
+  readonly logger: FastifyBaseLogger;
+  readonly now?: () => Date;
+}
+
+/** The one composition root: builds clients, repositories and services from configuration. */
+export function createContainer(options: ContainerOptions): Container {
+  const { config, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const database = connectDatabase(options.databaseUrl, { max: 10 });
+  // Readiness probes use their own connection so a saturated request pool cannot fail them.
+  const probe = connectDatabase(options.databaseUrl, { max: 1, applicationName: 'hangar-bay-probe' });
+
+  let cacheErrorLogged = 0;
+  const logCacheError = (error: unknown) => {
+    // Rate-limited: an outage would otherwise log once per request.
+    if (Date.now() - cacheErrorLogged < 10_000) return;
+    cacheErrorLogged = Date.now();
+    logger.warn({ err: { message: (error as Error)?.message } }, 'cache unavailable, serving from Postgres');
+  };
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, { onError: logCacheError }) : null;
+  const cache = redis ? createRedisCache(redis) : createMemoryCache();
+
+  const contractReadRepository = createContractReadRepository();
+  const syncStatus = createSyncStatusRepository();
+  const generation = createGenerationTracker(() => contractReadRepository.readGeneration(database.db));
+
+  const metrics = createMetrics(async () => {
+    const [state, freshness] = await Promise.all([
+      contractReadRepository.readGeneration(database.db),
+      syncStatus.freshness(database.db),
+    ]);
+    const successAt = freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) / 1000 : null;
+    return { generation: state, lastIngestSuccessUnixSeconds: successAt };
+  });
+
+  const contractReads = createContractReadService({
+    db: database.db,
+    repository: contractReadRepository,
+    cache,
+    generation,
+    now,
+    onCacheResult: metrics.recordCacheResult,
+    onCacheError: logCacheError,
+  });
+
+  const readiness = createReadinessService({
+    pingDatabase: async () => {
+      await probe.db.execute(sql`SELECT 1`);
+    },
+    pingCache: redis ? (timeoutMs = 2000) => cache.ping(timeoutMs) : undefined,
+    readFreshness: () => syncStatus.freshness(probe.db),
+    now,
+    intervalSeconds: config.aggregationIntervalSeconds,
+    gitCommit: config.gitCommit,
+  });
+
+  return {
+    database,
+    cache,
+    metrics,
+    contractReads,
+    readiness,
+    async close() {
+      await Promise.allSettled([database.close(), probe.close(), cache.close()]);
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { RequestValidationError } from '../services/validation-errors.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const API_PREFIX = '/api/v1';
+export const ALLOWED_METHODS = 'GET, HEAD';
+const INTERNAL_ERROR_BODY = '{"detail":"An unexpected server error occurred."}';
+
+/** X-Request-Id: echo a well-formed incoming id, else a fresh UUIDv4 (api.md §3). */
+export function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * The bare route template whatever prefix or slash form matched ("/api/v1/contracts" and
+ * "/contracts/" → "/contracts/"), with OpenAPI-style parameters; undefined for unmatched paths.
+ */
+export function canonicalHandler(routeUrl: string | undefined): string | undefined {
+  if (routeUrl === undefined) return undefined;
+  let template = routeUrl.startsWith(API_PREFIX) ? routeUrl.slice(API_PREFIX.length) : routeUrl;
+  template = template.replace(/:([A-Za-z_]+)/g, '{$1}');
+  if (template === '' ) template = '/';
+  if (template === '/contracts') template = '/contracts/';
+  return template.length > 1 && template.endsWith('/') && template !== '/contracts/' ? template.slice(0, -1) : template;
+}
+
+/** What a log line may say about an error: never SQL bind values (Drizzle puts them in its message). */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const query = (error as { query?: unknown }).query;
+  if (typeof query === 'string' && 'params' in error) {
+    const cause = error.cause instanceof Error ? error.cause : undefined;
+    return {
+      type: error.name,
+      message: cause ? `query failed: ${cause.message}` : 'query failed',
+      code: (cause as { code?: string } | undefined)?.code,
+      query,
+      stack: (error.stack ?? '').split('\n').slice(1).join('\n'),
+      cause_stack: cause?.stack,
+    };
+  }
+  return { type: error.name, message: error.message, stack: error.stack };
+}
+
+function sendJsonError(reply: FastifyReply, statusCode: number, body: string): FastifyReply {
+  return reply
+    .code(statusCode)
+    .header('cache-control', 'no-store')
+    .removeHeader('etag')
+    .removeHeader('vary')
+    .type('application/json; charset=utf-8')
+    .send(body);
+}
+
+/**
+ * Cross-cutting HTTP rules of api.md §2–§3: request ids, one access log line per request, error
+ * bodies, 404 and 405 answers, and `Cache-Control: no-store` unless a route says otherwise.
+ */
+export const httpConventions = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      const queryString = (request.raw.url ?? '').split('?')[1];
+      // The raw search text is user content and may be sensitive: only its length is logged.
+      const searchLength = queryString ? new URLSearchParams(queryString).getAll('search').at(-1)?.length : undefined;
+      request.log.info(
+        {
+          method: request.method,
+          route: canonicalHandler(request.routeOptions.url) ?? null,
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+          ...(searchLength !== undefined ? { search_length: searchLength } : {}),
+        },
+        'request completed',
+      );
+    });
+
+    app.setNotFoundHandler((_request, reply) => sendJsonError(reply, 404, '{"detail":"Not Found"}'));
+
+    app.setErrorHandler((error: FastifyError | RequestValidationError, request: FastifyRequest, reply: FastifyReply) => {
+      if (error instanceof RequestValidationError) {
+        return sendJsonError(reply, 422, JSON.stringify({ detail: error.detail }));
+      }
+      const status = (error as FastifyError).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        request.log.info({ error: loggableError(error) }, 'request rejected');
+        return sendJsonError(reply, status, JSON.stringify({ detail: error.message || 'Bad Request' }));
+      }
+      request.log.error({ err: loggableError(error) }, 'unhandled error');
+      return sendJsonError(reply, 500, INTERNAL_ERROR_BODY);
+    });
+  },
+  { name: 'http-conventions' },
+);
+
+/** 405 for every method but GET/HEAD on a known path (api.md §2); no CORS, OPTIONS included. */
+export function rejectOtherMethods(app: FastifyInstance, url: string): void {
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url,
+    schema: { hide: true },
+    handler: (_request, reply) => {
+      reply.header('allow', ALLOWED_METHODS);
+      return sendJsonError(reply, 405, '{"detail":"Method Not Allowed"}');
+    },
+  });
+}
+
+export function frameworkErrorHandler(_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  // Malformed URLs (bad percent-encoding) never reach a route: answer like any unknown path.
+  reply.header('x-request-id', randomUUID());
+  return sendJsonError(reply, 400, '{"detail":"Bad Request"}');
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { contractTypeSchema } from '../services/contract-query.params.js';
+
+// Wire schemas for the OpenAPI document. Their component ids and shapes mirror the web client's
+// reference document (shared/data/upstream/openapi.json) so its generated types keep compiling.
+// Responses are serialized by the services; these schemas document them and the tests validate
+// real bodies against the reference document itself.
+
+const int64 = () => z.int().meta({ format: 'int64', minimum: undefined, maximum: undefined });
+// A count or small integer: zod's default safe-integer bounds would only add noise to the document.
+const count = () => z.int().meta({ minimum: undefined, maximum: undefined });
+const timestamp = () => z.string().meta({ format: 'date-time' });
+
+export const blueprintSummarySchema = z
+  .object({
+    runs: int64().nullable(),
+    material_efficiency: int64().nullable(),
+    time_efficiency: int64().nullable(),
+    copy_count: count(),
+  })
+  .meta({ id: 'BlueprintSummary', description: 'The blueprint terms of a contract offering copies.' });
+
+export const compositionCategorySchema = z
+  .object({ category_id: int64().nullable(), name: z.string().nullable(), item_row_count: count() })
+  .meta({ id: 'CompositionCategory', description: "One category's share of a contract's offered item rows." });
+
+export const compositionSummarySchema = z
+  .object({
+    categories: z.array(compositionCategorySchema),
+    total_item_rows: count(),
+    total_volume: z.number().nullable(),
+  })
+  .meta({ id: 'CompositionSummary', description: 'What a multi-item contract is made of.' });
+
+const contractFields = {
+  contract_id: int64(),
+  issuer_id: int64(),
+  issuer_corporation_id: int64(),
+  start_location_id: int64().nullable(),
+  start_location_system_id: int64().nullable(),
+  end_location_id: int64().nullable(),
+  type: z.string(),
+  title: z.string().nullable(),
+  for_corporation: z.boolean(),
+  date_issued: timestamp(),
+  date_expired: timestamp(),
+  price: z.number().nullable(),
+  collateral: z.number(),
+  reward: z.number().nullable(),
+  volume: z.number().nullable(),
+  buyout: z.number().nullable(),
+  days_to_complete: int64().nullable(),
+  reward_per_volume: z.number().nullable(),
+  start_location_name: z.string().nullable(),
+  end_location_name: z.string().nullable(),
+  issuer_name: z.string().nullable(),
+  issuer_corporation_name: z.string().nullable(),
+  last_seen_at: timestamp().nullable(),
+  is_ship_contract: z.boolean(),
+  is_blueprint_copy_contract: z.boolean(),
+  primary_label: z.string(),
+  composition: compositionSummarySchema.nullable(),
+  blueprint_summary: blueprintSummarySchema.nullable(),
+};
+
+export const contractListItemSchema = z
+  .object(contractFields)
+  .meta({ id: 'ContractListItemSchema', description: 'A contract as it appears in a list row: a summary, carrying no item array.' });
+
+export const contractItemSchema = z
+  .object({
+    record_id: int64(),
+    type_id: int64(),
+    quantity: int64(),
+    is_included: z.boolean(),
+    is_blueprint_copy: z.boolean().nullable(),
+    type_name: z.string().nullable(),
+    category: z.string().nullable(),
+    market_group_id: int64().nullable(),
+    runs: int64().nullable(),
+    material_efficiency: int64().nullable(),
+    time_efficiency: int64().nullable(),
+    category_id: int64().nullable(),
+    group_id: int64().nullable(),
+  })
+  .meta({ id: 'ContractItemSchema', description: 'An item within a contract.' });
+
+export const contractDetailSchema = z
+  .object({ ...contractFields, items: z.array(contractItemSchema) })
+  .meta({ id: 'ContractDetailSchema', description: 'A single contract with all its items, offered and requested.' });
+
+export const coverageInfoSchema = z
+  .object({ ingested_region_ids: z.array(int64()), as_of: timestamp().nullable() })
+  .meta({ id: 'CoverageInfo', description: 'Which regions the corpus holds, and how fresh the newest of them is.' });
+
+export const contractListResponseSchema = z
+  .object({
+    total: count(),
+    page: int64(),
+    size: count(),
+    items: z.array(contractListItemSchema),
+    unknown_system_excluded: count().nullable(),
+    segment_counts: z.record(contractTypeSchema, count()),
+    coverage: coverageInfoSchema,
+  })
+  .meta({ id: 'ContractListResponse', description: 'A page of contracts plus the figures that make the page readable in context.' });
+
+export const taxonomyCoverageSchema = z.enum(['partial', 'complete']).meta({ id: 'TaxonomyCoverage' });
+
+export const taxonomyResponseSchema = z
+  .object({
+    categories: z.array(z.object({ category_id: int64(), name: z.string() }).meta({ id: 'TaxonomyCategory' })),
+    groups: z.array(
+      z.object({ group_id: int64(), category_id: int64().nullable(), name: z.string() }).meta({ id: 'TaxonomyGroup' }),
+    ),
+    coverage: taxonomyCoverageSchema,
+  })
+  .meta({ id: 'TaxonomyResponse', description: 'The option lists behind the category and group filters, plus their readiness.' });
+
+export const validationErrorSchema = z
+  .object({
+    type: z.string(),
+    loc: z.array(z.union([z.string(), count()])),
+    msg: z.string(),
+    input: z.unknown(),
+    ctx: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'ValidationError' });
+
+export const httpValidationErrorSchema = z
+  .object({ detail: z.array(validationErrorSchema) })
+  .meta({ id: 'HTTPValidationError' });
+
+export const detailMessageSchema = z.object({ detail: z.string() });
+
+export const readinessSchema = z.object({
+  commit: z.string(),
+  db: z.enum(['ok', 'error']),
+  cache: z.enum(['ok', 'error']),
+  last_ingest_age_seconds: z.number().nullable(),
+  last_ingest_outcome: z.enum(['success', 'partial', 'failure']).nullable(),
+  data_stale: z.boolean(),
+});
+
+export const contractIdParamsSchema = z.object({ contract_id: int64() });

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig, roleSyncs } from './config.js';
+import { buildApp } from './app.js';
+import { createContainer } from './container.js';
+import { prepareDatabase } from './infrastructure.js';
+import { createLogger } from './logger.js';
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+  throw error;
+}
+
+const logger = createLogger(config);
+if (roleSyncs(config.role) && config.esiUserAgentIsDefault) {
+  logger.warn('ESI_USER_AGENT is not set: set it to "AppName/version (your contact email or URL)" so CCP can reach you');
+}
+
+const database = await prepareDatabase(config, logger);
+const container = createContainer({ config, databaseUrl: database.url, logger });
+const app = await buildApp({
+  config,
+  contractReads: container.contractReads,
+  readiness: container.readiness,
+  metrics: container.metrics,
+  logger,
+});
+
+let shuttingDown = false;
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down: finishing in-flight requests');
+  // A request stuck on a dead dependency must not hold the process forever.
+  const forced = setTimeout(() => process.exit(1), 10_000).unref();
+  try {
+    await app.close();
+    await container.close();
+    if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
+  } finally {
+    clearTimeout(forced);
+  }
+  logger.info('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (error) {
+  logger.fatal({ err: error }, 'could not listen');
+  await container.close();
+  if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
+  process.exit(1);
+}

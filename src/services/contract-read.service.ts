@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import type { KeyValueCache } from '../cache/key-value-cache.js';
+import type { Database, Executor } from '../db/client.js';
+import { ITEM_BEARING_TYPES, type ContractReadRepository, type CountBucket } from '../repositories/contract-read.repository.js';
+import { canonicalQueryKey, CONTRACT_TYPES, type ContractListParams, type ContractType } from './contract-query.params.js';
+import { formatTimestamp, toContractDetail, toContractListRow } from './contract-serializer.js';
+import type { GenerationTracker } from './generation-tracker.js';
+
+export type CachedRoute = 'list' | 'detail' | 'taxonomy';
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+/** A conditional GET's outcome: a body (already JSON) or "not modified", always with its ETag. */
+export type ReadResult =
+  | { readonly kind: 'ok'; readonly etag: string; readonly body: Buffer }
+  | { readonly kind: 'not_modified'; readonly etag: string }
+  | { readonly kind: 'not_found' };
+
+export interface ContractReadServiceDeps {
+  readonly db: Pick<Database, 'transaction'>;
+  readonly repository: ContractReadRepository;
+  readonly cache: KeyValueCache;
+  readonly generation: GenerationTracker;
+  readonly now: () => Date;
+  readonly onCacheResult?: (route: CachedRoute, result: CacheResult) => void;
+  readonly onCacheError?: (error: unknown) => void;
+}
+
+// api.md §5: cached results live at most 10 minutes and every key carries the generation, so an
+// entry of an older generation is never looked up again.
+const RESULT_TTL_SECONDS = 600;
+const KEY_PREFIX = 'hangar-bay:api:v1';
+
+/** The liveness instant L: the request's arrival truncated down to the whole UTC minute (api.md §4). */
+export function livenessInstant(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+}
+
+function sha256Hex16(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Weak comparison of If-None-Match against our (weak) tag; `*` matches anything (RFC 9110 §13.1.2). */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const trimmed = header.trim();
+  if (trimmed === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  for (const candidate of trimmed.split(',')) {
+    if (candidate.trim().replace(/^W\//, '') === opaque) return true;
+  }
+  return false;
+}
+
+interface SegmentFilter {
+  types: readonly ContractType[] | null;
+  isShip: boolean | null;
+  systemsGiven: boolean;
+}
+
+/** total, segment_counts and unknown_system_excluded from the grouped count rows (api.md §6.5, §6.6). */
+export function summarizeCounts(buckets: readonly CountBucket[], filter: SegmentFilter) {
+  const segmentCounts = Object.fromEntries(CONTRACT_TYPES.map((type) => [type, 0])) as Record<ContractType, number>;
+  let total = 0;
+  let unknownSystemExcluded = 0;
+  for (const bucket of buckets) {
+    const segment = bucket.segment as ContractType;
+    const typeMatches = filter.types === null || filter.types.includes(segment);
+    const shipMatches = filter.isShip === null || bucket.isShipContract === filter.isShip;
+    const systemMatches = !filter.systemsGiven || bucket.systemMatches;
+    const itemBearing = (ITEM_BEARING_TYPES as readonly string[]).includes(segment);
+    if (systemMatches && typeMatches && shipMatches) total += bucket.count;
+    // Item-less segments can never be ship contracts, so the ship filter is lifted for them too.
+    if (systemMatches && (!itemBearing || shipMatches)) segmentCounts[segment] += bucket.count;
+    if (filter.systemsGiven && bucket.systemUnknown && typeMatches && shipMatches) unknownSystemExcluded += bucket.count;
+  }
+  return { total, segmentCounts, unknownSystemExcluded: filter.systemsGiven ? unknownSystemExcluded : null };
+}
+
+/** Code-point order, as api.md §10 asks (application-side, not the database collation). */
+function byCodePoint(a: string, b: string): number {
+  const left = [...a];
+  const right = [...b];
+  for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
+    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
+    if (diff !== 0) return diff;
+  }
+  return left.length - right.length;
+}
+
+/** 99 % of the population must be complete (api.md §10). */
+const TAXONOMY_COMPLETE_SHARE = 0.99;
+
+export function createContractReadService(deps: ContractReadServiceDeps) {
+  const { repository, cache } = deps;
+
+  async function cached(route: CachedRoute, key: string): Promise<Buffer | null> {
+    try {
+      const hit = await cache.get(key);
+      deps.onCacheResult?.(route, hit ? 'hit' : 'miss');
+      return hit;
+    } catch (error) {
+      deps.onCacheResult?.(route, 'error');
+      deps.onCacheError?.(error);
+      return null;
+    }
+  }
+
+  function store(key: string, body: Buffer): void {
+    cache.set(key, body, RESULT_TTL_SECONDS).catch((error: unknown) => deps.onCacheError?.(error));
+  }
+
+  /** Runs `work` in one read-only REPEATABLE READ snapshot together with the generation it shows. */
+  function inSnapshot<T>(work: (tx: Executor, generation: number) => Promise<T>): Promise<{ generation: number; value: T }> {
+    return deps.db.transaction(
+      async (tx) => {
+        const generation = await repository.readGeneration(tx);
+        deps.generation.observe(generation);
+        return { generation, value: await work(tx, generation) };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+  }
+
+  /**
+   * The shared conditional-GET flow: 304 from the (≤ 1 s old) generation, else a cached body of
+   * that generation, else compute in a snapshot and cache under the generation actually read.
+   */
+  async function conditionalRead(
+    route: CachedRoute,
+    ifNoneMatch: string | undefined,
+    tagFor: (generation: number) => string,
+    compute: (tx: Executor) => Promise<string | null>,
+  ): Promise<ReadResult> {
+    const knownGeneration = await deps.generation.current();
+    const knownTag = tagFor(knownGeneration);
+    if (ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
+    const hit = await cached(route, `${KEY_PREFIX}:${route}:${knownTag}`);
+    if (hit) return { kind: 'ok', etag: knownTag, body: hit };
+
+    const { generation, value } = await inSnapshot((tx) => compute(tx));
+    if (value === null) return { kind: 'not_found' };
+    const etag = tagFor(generation);
+    const body = Buffer.from(value);
+    store(`${KEY_PREFIX}:${route}:${etag}`, body);
+    if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
+    return { kind: 'ok', etag, body };
+  }
+
+  return {
+    async list(params: ContractListParams, ifNoneMatch: string | undefined): Promise<ReadResult> {
+      const liveAt = livenessInstant(deps.now());
+      const queryHash = sha256Hex16(canonicalQueryKey(params));
+      const minutes = Math.floor(liveAt.getTime() / 60_000);
+      return conditionalRead('list', ifNoneMatch, (g) => `W/"${g}.${minutes}.${queryHash}"`, async (tx) => {
+        const buckets = await repository.countBuckets(tx, params, liveAt);
+        const counts = summarizeCounts(buckets, {
+          types: params.contractTypes,
+          isShip: params.isShipContract,
+          systemsGiven: params.systemIds !== null,
+        });
+        const offset = (params.page - 1n) * BigInt(params.size);
+        // Skip the page query when the page lies past the end: any int64 page is valid input.
+        const rows = offset < BigInt(counts.total) ? await repository.page(tx, params, liveAt, Number(offset)) : [];
+        const coverage = await repository.coverage(tx);
+        // Assembled by hand so `page` keeps every digit of an int64 (JSON.stringify has no bigint).
+        return (
+          `{"total":${counts.total},"page":${params.page.toString()},"size":${params.size}` +
+          `,"items":${JSON.stringify(rows.map(toContractListRow))}` +
+          `,"unknown_system_excluded":${JSON.stringify(counts.unknownSystemExcluded)}` +
+          `,"segment_counts":${JSON.stringify(counts.segmentCounts)}` +
+          `,"coverage":${JSON.stringify({
+            ingested_region_ids: coverage.ingestedRegionIds,
+            as_of: coverage.asOf === null ? null : formatTimestamp(coverage.asOf),
+          })}}`
+        );
+      });
+    },
+
+    async detail(contractId: bigint, ifNoneMatch: string | undefined): Promise<ReadResult> {
+      // Detail ignores liveness, so its tag depends on the generation and the id only (api.md §5).
+      return conditionalRead('detail', ifNoneMatch, (g) => `W/"${g}.${contractId}"`, async (tx) => {
+        const row = await repository.contractById(tx, contractId);
+        if (row === null) return null;
+        return JSON.stringify(toContractDetail(row, await repository.itemsOf(tx, contractId)));
+      });
+    },
+
+    async taxonomy(ifNoneMatch: string | undefined): Promise<ReadResult> {
+      const liveAt = livenessInstant(deps.now());
+      const minutes = Math.floor(liveAt.getTime() / 60_000);
+      return conditionalRead('taxonomy', ifNoneMatch, (g) => `W/"${g}.${minutes}.taxonomy"`, async (tx) => {
+        const rows = await repository.taxonomy(tx, liveAt);
+        const categories = [...rows.categories]
+          .sort((a, b) => byCodePoint(a.name, b.name) || a.categoryId - b.categoryId)
+          .map((c) => ({ category_id: c.categoryId, name: c.name }));
+        const groups = [...rows.groups]
+          .sort((a, b) => byCodePoint(a.name, b.name) || a.groupId - b.groupId)
+          .map((g) => ({ group_id: g.groupId, category_id: g.categoryId, name: g.name }));
+        const populationComplete =
+          rows.populationSize > 0 && rows.populationComplete >= TAXONOMY_COMPLETE_SHARE * rows.populationSize;
+        const coverage = populationComplete && !rows.unnamedCategoryOnPopulation ? 'complete' : 'partial';
+        return JSON.stringify({ categories, groups, coverage });
+      });
+    },
+  };
+}
+
+export type ContractReadService = ReturnType<typeof createContractReadService>;

@@ -1,0 +1,151 @@
+import type { BlueprintSummary, CompositionSummary } from '../domain/derived-fields.js';
+
+/** A contracts row as postgres.js returns it (int8 as string, timestamptz as text in UTC). */
+export type RawContractRow = {
+  contract_id: string;
+  issuer_id: string;
+  issuer_corporation_id: string;
+  start_location_id: string | null;
+  start_location_system_id: string | null;
+  end_location_id: string | null;
+  type: string;
+  title: string | null;
+  for_corporation: boolean;
+  date_issued: string;
+  date_expired: string;
+  price: number | null;
+  collateral: number;
+  reward: number | null;
+  volume: number | null;
+  buyout: number | null;
+  days_to_complete: number | null;
+  reward_per_volume: number | null;
+  start_location_name: string | null;
+  end_location_name: string | null;
+  issuer_name: string | null;
+  issuer_corporation_name: string | null;
+  last_seen_at: string | null;
+  is_ship_contract: boolean;
+  is_blueprint_copy_contract: boolean;
+  primary_label: string;
+  composition: CompositionSummary | null;
+  blueprint_summary: BlueprintSummary | null;
+};
+
+export type RawContractItemRow = {
+  record_id: string;
+  type_id: string;
+  quantity: string;
+  is_included: boolean;
+  is_blueprint_copy: boolean | null;
+  type_name: string | null;
+  category: string | null;
+  market_group_id: string | null;
+  runs: number | null;
+  material_efficiency: number | null;
+  time_efficiency: number | null;
+  category_id: string | null;
+  group_id: string | null;
+};
+
+/** The contracts columns a list row or detail needs, in the order of RawContractRow. */
+export const CONTRACT_WIRE_COLUMNS = [
+  'contract_id', 'issuer_id', 'issuer_corporation_id', 'start_location_id', 'start_location_system_id',
+  'end_location_id', 'type', 'title', 'for_corporation', 'date_issued', 'date_expired', 'price',
+  'collateral', 'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume',
+  'start_location_name', 'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at',
+  'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
+] as const;
+
+export class UnsafeIdError extends Error {
+  constructor(field: string) {
+    super(`stored ${field} is not a safe integer`);
+    this.name = 'UnsafeIdError';
+  }
+}
+
+/** int8 text → JSON number; every real EVE id is below 2^53 (api.md §3), anything else is a data fault. */
+function int(value: string, field: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed)) throw new UnsafeIdError(field);
+  return parsed;
+}
+
+function intOrNull(value: string | null, field: string): number | null {
+  return value === null ? null : int(value, field);
+}
+
+/**
+ * "2026-07-21 09:16:09+00" (postgres text output with TimeZone=UTC) → "2026-07-21T09:16:09Z"; a
+ * fraction is kept only when non-zero, then always with 6 digits (api.md §3).
+ */
+export function formatTimestamp(text: string): string {
+  const match = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?\+00(?::00)?$/.exec(text);
+  if (!match) return new Date(text).toISOString().replace('.000Z', 'Z');
+  const [, date, time, fraction] = match;
+  const micros = (fraction ?? '').padEnd(6, '0');
+  return micros === '000000' ? `${date}T${time}Z` : `${date}T${time}.${micros}Z`;
+}
+
+function timestampOrNull(text: string | null): string | null {
+  return text === null ? null : formatTimestamp(text);
+}
+
+/** The 28 fields of api.md §7, in the table's order. */
+export function toContractListRow(row: RawContractRow) {
+  return {
+    contract_id: int(row.contract_id, 'contract_id'),
+    issuer_id: int(row.issuer_id, 'issuer_id'),
+    issuer_corporation_id: int(row.issuer_corporation_id, 'issuer_corporation_id'),
+    start_location_id: intOrNull(row.start_location_id, 'start_location_id'),
+    start_location_system_id: intOrNull(row.start_location_system_id, 'start_location_system_id'),
+    end_location_id: intOrNull(row.end_location_id, 'end_location_id'),
+    type: row.type,
+    title: row.title,
+    for_corporation: row.for_corporation,
+    date_issued: formatTimestamp(row.date_issued),
+    date_expired: formatTimestamp(row.date_expired),
+    price: row.price,
+    collateral: row.collateral,
+    reward: row.reward,
+    volume: row.volume,
+    buyout: row.buyout,
+    days_to_complete: row.days_to_complete,
+    reward_per_volume: row.reward_per_volume,
+    start_location_name: row.start_location_name,
+    end_location_name: row.end_location_name,
+    issuer_name: row.issuer_name,
+    issuer_corporation_name: row.issuer_corporation_name,
+    last_seen_at: timestampOrNull(row.last_seen_at),
+    is_ship_contract: row.is_ship_contract,
+    is_blueprint_copy_contract: row.is_blueprint_copy_contract,
+    primary_label: row.primary_label,
+    composition: row.composition,
+    blueprint_summary: row.blueprint_summary,
+  };
+}
+
+export type ContractListRow = ReturnType<typeof toContractListRow>;
+
+/** The 13 item fields of api.md §9. */
+export function toContractItem(row: RawContractItemRow) {
+  return {
+    record_id: int(row.record_id, 'record_id'),
+    type_id: int(row.type_id, 'type_id'),
+    quantity: int(row.quantity, 'quantity'),
+    is_included: row.is_included,
+    is_blueprint_copy: row.is_blueprint_copy,
+    type_name: row.type_name,
+    category: row.category,
+    market_group_id: intOrNull(row.market_group_id, 'market_group_id'),
+    runs: row.runs,
+    material_efficiency: row.material_efficiency,
+    time_efficiency: row.time_efficiency,
+    category_id: intOrNull(row.category_id, 'category_id'),
+    group_id: intOrNull(row.group_id, 'group_id'),
+  };
+}
+
+export function toContractDetail(row: RawContractRow, items: readonly RawContractItemRow[]) {
+  return { ...toContractListRow(row), items: items.map(toContractItem) };
+}

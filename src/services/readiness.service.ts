@@ -1,0 +1,57 @@
+import { formatTimestamp } from './contract-serializer.js';
+import type { IngestFreshness } from '../repositories/sync-status.repository.js';
+
+export interface ReadinessDeps {
+  readonly pingDatabase: () => Promise<void>;
+  /** Undefined when no Redis is configured: the in-process cache is always "ok". */
+  readonly pingCache?: () => Promise<void>;
+  readonly readFreshness: () => Promise<IngestFreshness>;
+  readonly now: () => Date;
+  readonly intervalSeconds: number;
+  readonly gitCommit: string;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+
+async function withinTimeout(probe: () => Promise<void>): Promise<'ok' | 'error'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    return 'ok';
+  } catch {
+    return 'error';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** GET /ready (api.md §11.3): 503 only when the database is down; cache and staleness are reported. */
+export function createReadinessService(deps: ReadinessDeps) {
+  return {
+    async check() {
+      const [db, cache, freshness] = await Promise.all([
+        withinTimeout(deps.pingDatabase),
+        deps.pingCache ? withinTimeout(deps.pingCache) : Promise.resolve('ok' as const),
+        deps.readFreshness().catch((): IngestFreshness => ({ lastSuccessFinishedAt: null, lastOutcome: null })),
+      ]);
+      const successAt = freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) : null;
+      const age = successAt === null ? null : Math.max(0, (deps.now().getTime() - successAt) / 1000);
+      const body = {
+        commit: deps.gitCommit,
+        db,
+        cache,
+        last_ingest_age_seconds: age,
+        last_ingest_outcome: freshness.lastOutcome as 'success' | 'partial' | 'failure' | null,
+        data_stale: age === null || age > 2 * deps.intervalSeconds,
+      };
+      return { statusCode: db === 'error' ? (503 as const) : (200 as const), body };
+    },
+  };
+}
+
+export type ReadinessService = ReturnType<typeof createReadinessService>;

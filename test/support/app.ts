@@ -1,0 +1,63 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type AppConfig } from '../../src/config.js';
+import { createContainer, type Container } from '../../src/container.js';
+
+export interface TestAppOptions {
+  readonly databaseUrl: string;
+  readonly env?: Record<string, string>;
+  readonly now?: () => Date;
+  /** Mutates the container before the app is built (e.g. to inject a failing repository). */
+  readonly customize?: (container: Container) => Partial<Pick<Container, 'contractReads' | 'readiness'>>;
+}
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly container: Container;
+  readonly config: AppConfig;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  readonly rawLogs: string[];
+  close(): Promise<void>;
+}
+
+/** The real app on a real database, with a fixed or injected clock and captured JSON logs. */
+export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
+  const config = loadConfig({ ENVIRONMENT: 'test', ESI_DOWNTIME_WINDOW: 'off', ...options.env });
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      callback();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  const container = createContainer({ config, databaseUrl: options.databaseUrl, logger, now: options.now });
+  const overrides = options.customize?.(container) ?? {};
+  const app = await buildApp({
+    config,
+    contractReads: overrides.contractReads ?? container.contractReads,
+    readiness: overrides.readiness ?? container.readiness,
+    metrics: container.metrics,
+    logger,
+  });
+  await app.ready();
+  return {
+    app,
+    container,
+    config,
+    logs,
+    rawLogs,
+    async close() {
+      await app.close();
+      await container.close();
+    },
+  };
+}
