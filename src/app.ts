@@ -31,7 +31,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
     // Both slash forms are served directly; a redirect would escape the web client's proxy.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Above Node's 16 KiB header limit, so an over-long contract_id is never cut off by the router
+    // (it would answer 414) and always reaches the parser's 422 (api.md §9).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
     frameworkErrors: frameworkErrorHandler,
     return503OnClosing: false,
   });
@@ -46,6 +48,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     encodings: ['br', 'gzip'],
     // Quality 5: most of brotli's gain on repetitive JSON at a fraction of the CPU of 11.
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } },
+  });
+  // Fastify ends a HEAD route's onSend chain with the hook that drops the body, and the compress
+  // plugin appends its hook after it, so HEAD would lose GET's Content-Encoding and Vary. Moving
+  // the body-dropping hook last gives HEAD exactly GET's headers (api.md §2).
+  app.addHook('onRoute', (route) => {
+    if (route.method !== 'HEAD' || !Array.isArray(route.onSend)) return;
+    const dropBody = route.onSend.findIndex((hook) => hook.name === 'headRouteOnSendHandler');
+    if (dropBody >= 0) route.onSend.push(...route.onSend.splice(dropBody, 1));
   });
   await app.register(openApi, { version: deps.config.packageVersion });
 

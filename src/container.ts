@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'drizzle-orm';
 import type { AppConfig } from './config.js';
 import { createMemoryCache, createRedisCache, createRedisClient, type KeyValueCache } from './cache/key-value-cache.js';
@@ -10,21 +9,29 @@ import { formatTimestamp } from './services/contract-serializer.js';
 import { createGenerationTracker } from './services/generation-tracker.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createReadinessService, type ReadinessService } from './services/readiness.service.js';
+import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
+import { createSyncComponents, type SyncComponents, type SyncConfig, type SyncWiringOptions } from './sync/sync-wiring.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 export interface Container {
   readonly database: DatabaseHandle;
   readonly cache: KeyValueCache;
+  readonly redis: Redis | null;
   readonly metrics: Metrics;
   readonly contractReads: ContractReadService;
   readonly readiness: ReadinessService;
+  readonly syncMetrics: SyncMetrics;
+  /** The sync engine on its own pool; built only by processes that sync (worker, all, CLI). */
+  createSync(options?: Pick<SyncWiringOptions, 'dispatcher' | 'now' | 'sleep'>): SyncComponents;
   close(): Promise<void>;
 }
 
 export interface ContainerOptions {
-  readonly config: Pick<AppConfig, 'redisUrl' | 'aggregationIntervalSeconds' | 'gitCommit'>;
+  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit'> & SyncConfig;
   /** The resolved database URL (DATABASE_URL or the embedded server's). */
   readonly databaseUrl: string;
-  readonly logger: FastifyBaseLogger;
+  readonly logger: Logger;
   readonly now?: () => Date;
 }
 
@@ -49,6 +56,11 @@ export function createContainer(options: ContainerOptions): Container {
   const contractReadRepository = createContractReadRepository();
   const syncStatus = createSyncStatusRepository();
   const generation = createGenerationTracker(() => contractReadRepository.readGeneration(database.db));
+  // Commits announce their generation (trigger in drizzle/0003); the 1 s poll stays as the fallback
+  // for a dropped listener connection.
+  const listening = database.sql
+    .listen('hangar_bay_generation', (payload) => generation.observe(Number(payload)))
+    .catch((error: unknown) => logger.warn({ err: { message: (error as Error)?.message } }, 'generation LISTEN unavailable, polling'));
 
   const metrics = createMetrics(async () => {
     const [state, freshness] = await Promise.all([
@@ -80,14 +92,45 @@ export function createContainer(options: ContainerOptions): Container {
     gitCommit: config.gitCommit,
   });
 
+  const syncMetrics = createSyncMetrics(metrics.registry, database.db);
+  const syncPools: DatabaseHandle[] = [];
+  const syncComponents: SyncComponents[] = [];
+
   return {
     database,
     cache,
+    redis,
     metrics,
     contractReads,
     readiness,
+    syncMetrics,
+    createSync(overrides = {}) {
+      // sync.md §4: sync connections give up on locks after 5 s and on statements after 60 s.
+      const syncPool = connectDatabase(options.databaseUrl, {
+        max: Math.min(10, config.esiMaxConcurrency + 2),
+        applicationName: 'hangar-bay-sync',
+        connection: { lock_timeout: 5000, statement_timeout: 60_000 },
+      });
+      syncPools.push(syncPool);
+      const components = createSyncComponents({
+        config,
+        db: syncPool.db,
+        databaseUrl: options.databaseUrl,
+        cache,
+        redis,
+        registry: metrics.registry,
+        syncMetrics,
+        logger,
+        now: overrides.now ?? options.now,
+        ...overrides,
+      });
+      syncComponents.push(components);
+      return components;
+    },
     async close() {
-      await Promise.allSettled([database.close(), probe.close(), cache.close()]);
+      await listening.then((subscription) => subscription?.unlisten()).catch(() => {});
+      await Promise.allSettled(syncComponents.map((components) => components.close()));
+      await Promise.allSettled([database.close(), probe.close(), ...syncPools.map((pool) => pool.close()), cache.close()]);
     },
   };
 }

@@ -38,7 +38,8 @@ export function loggableError(error: unknown): Record<string, unknown> {
       message: cause ? `query failed: ${cause.message}` : 'query failed',
       code: (cause as { code?: string } | undefined)?.code,
       query,
-      stack: (error.stack ?? '').split('\n').slice(1).join('\n'),
+      // Frames only: the stack's head repeats the message, and Drizzle's message lists the bind values.
+      stack: (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n'),
       cause_stack: cause?.stack,
     };
   }
@@ -104,21 +105,27 @@ export const httpConventions = fp(
   { name: 'http-conventions' },
 );
 
+function methodNotAllowed(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('allow', ALLOWED_METHODS);
+  return sendJsonError(reply, 405, '{"detail":"Method Not Allowed"}');
+}
+
 /** 405 for every method but GET/HEAD on a known path (api.md §2); no CORS, OPTIONS included. */
 export function rejectOtherMethods(app: FastifyInstance, url: string): void {
   app.route({
     method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url,
     schema: { hide: true },
-    handler: (_request, reply) => {
-      reply.header('allow', ALLOWED_METHODS);
-      return sendJsonError(reply, 405, '{"detail":"Method Not Allowed"}');
-    },
+    // Answered before the body is read: an unparseable or unsupported body must not turn the 405
+    // into a 400 or 415.
+    onRequest: async (request, reply) => methodNotAllowed(request, reply),
+    handler: methodNotAllowed,
   });
 }
 
-export function frameworkErrorHandler(_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  // Malformed URLs (bad percent-encoding) never reach a route: answer like any unknown path.
-  reply.header('x-request-id', randomUUID());
-  return sendJsonError(reply, 400, '{"detail":"Bad Request"}');
+export function frameworkErrorHandler(_error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // Malformed URLs (bad percent-encoding) never reach a route: answer like any unknown path (api.md §2
+  // has no 400). onRequest hooks do not run here, so the request id header is set by hand.
+  reply.header('x-request-id', request.id);
+  return sendJsonError(reply, 404, '{"detail":"Not Found"}');
 }

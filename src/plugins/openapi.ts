@@ -28,9 +28,48 @@ function mergeInputComponents(document: OpenApiDocument): OpenApiDocument {
   return rewritten;
 }
 
+type JsonObject = Record<string, unknown>;
+type DocumentParameter = { name: string; in: string; description?: string; schema?: JsonObject };
+
+/**
+ * @fastify/swagger drops every keyword beside a `$ref` (an OpenAPI 3.0 rule), which would lose the
+ * `default` and `description` of `sort_by` and `sort_direction` (api.md §11.5 asks for the defaults;
+ * 3.1 and the reference document keep them). They are noted per route and put back afterwards.
+ */
+function keepQueryRefSiblings() {
+  const siblings = new Map<string, JsonObject>();
+  const transform: typeof jsonSchemaTransform = (input) => {
+    const result = jsonSchemaTransform(input);
+    const query = (result.schema as { querystring?: { properties?: Record<string, JsonObject> } }).querystring;
+    const path = result.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+    for (const [name, schema] of Object.entries(query?.properties ?? {})) {
+      if (typeof schema.$ref !== 'string') continue;
+      const { $ref: _ref, ...rest } = schema;
+      if (Object.keys(rest).length > 0) siblings.set(`${path} ${name}`, rest);
+    }
+    return result;
+  };
+  const restore = (document: OpenApiDocument): OpenApiDocument => {
+    const paths = (document as { paths?: Record<string, Record<string, { parameters?: DocumentParameter[] }>> }).paths ?? {};
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const operation of Object.values(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          const kept = parameter.in === 'query' ? siblings.get(`${path} ${parameter.name}`) : undefined;
+          if (kept === undefined) continue;
+          parameter.schema = { ...parameter.schema, ...kept };
+          if (parameter.description === undefined && typeof kept.description === 'string') parameter.description = kept.description;
+        }
+      }
+    }
+    return document;
+  };
+  return { transform, restore };
+}
+
 /** The OpenAPI 3.1 document, generated from the route schemas (api.md §11.5). */
 export const openApi = fp(
   async (app: FastifyInstance, options: { version: string }) => {
+    const refSiblings = keepQueryRefSiblings();
     await app.register(fastifySwagger, {
       openapi: {
         openapi: '3.1.0',
@@ -40,8 +79,8 @@ export const openApi = fp(
           version: options.version,
         },
       },
-      transform: jsonSchemaTransform,
-      transformObject: (document) => mergeInputComponents(jsonSchemaTransformObject(document)),
+      transform: refSiblings.transform,
+      transformObject: (document) => refSiblings.restore(mergeInputComponents(jsonSchemaTransformObject(document))),
     });
   },
   { name: 'openapi' },

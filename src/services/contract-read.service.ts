@@ -133,9 +133,12 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
   ): Promise<ReadResult> {
     const knownGeneration = await deps.generation.current();
     const knownTag = tagFor(knownGeneration);
-    if (ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
+    // `*` matches any current representation, so it answers 304 only once the resource is known to
+    // exist (a cached body, or the snapshot read): a detail 404 is never turned into a 304 (api.md §5).
+    const wildcard = ifNoneMatch?.trim() === '*';
+    if (!wildcard && ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
     const hit = await cached(route, `${KEY_PREFIX}:${route}:${knownTag}`);
-    if (hit) return { kind: 'ok', etag: knownTag, body: hit };
+    if (hit) return wildcard ? { kind: 'not_modified', etag: knownTag } : { kind: 'ok', etag: knownTag, body: hit };
 
     const { generation, value } = await inSnapshot((tx) => compute(tx));
     if (value === null) return { kind: 'not_found' };

@@ -21,10 +21,11 @@ export function createGenerationTracker(
   return {
     async current() {
       if (nowMs() - readAt < maxAgeMs) return value;
-      // Concurrent requests share one read instead of stampeding the database.
+      // Concurrent requests share one read instead of stampeding the database. The value's age
+      // counts from when the read started, the latest moment it is known to be current.
+      const startedAt = nowMs();
       inFlight ??= read()
         .then((generation) => {
-          const startedAt = nowMs();
           if (generation >= value) value = generation;
           readAt = startedAt;
           return value;

@@ -13,20 +13,27 @@ export interface ReadinessDeps {
 
 const PROBE_TIMEOUT_MS = 2000;
 
-async function withinTimeout(probe: () => Promise<void>): Promise<'ok' | 'error'> {
+/** `work`, rejected once the probe budget is spent: a silent dependency must not hold /ready. */
+async function withinBudget<T>(work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
+    return await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
       }),
     ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withinTimeout(probe: () => Promise<void>): Promise<'ok' | 'error'> {
+  try {
+    await withinBudget(probe);
     return 'ok';
   } catch {
     return 'error';
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -37,7 +44,7 @@ export function createReadinessService(deps: ReadinessDeps) {
       const [db, cache, freshness] = await Promise.all([
         withinTimeout(deps.pingDatabase),
         deps.pingCache ? withinTimeout(deps.pingCache) : Promise.resolve('ok' as const),
-        deps.readFreshness().catch((): IngestFreshness => ({ lastSuccessFinishedAt: null, lastOutcome: null })),
+        withinBudget(deps.readFreshness).catch((): IngestFreshness => ({ lastSuccessFinishedAt: null, lastOutcome: null })),
       ]);
       const successAt = freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) : null;
       const age = successAt === null ? null : Math.max(0, (deps.now().getTime() - successAt) / 1000);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -18,6 +18,7 @@ declare module 'vitest' {
 }
 
 let embedded: EmbeddedDatabase | null = null;
+let dataDir: string | null = null;
 let adminUrl = '';
 let template = '';
 
@@ -28,9 +29,11 @@ let template = '';
 export async function setup(project: TestProject): Promise<void> {
   adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || '';
   if (adminUrl === '') {
-    const dataDir = path.join(os.tmpdir(), 'hangar-bay-test-postgres');
-    mkdirSync(path.dirname(dataDir), { recursive: true });
-    embedded = await startEmbeddedDatabase({ dataDir });
+    // A server of its own per run: concurrent runs must not stop each other's database.
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'hangar-bay-test-postgres-'));
+    // As root the server runs as the postgres user, which must be able to reach its data directory.
+    chmodSync(dataDir, 0o755);
+    embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, 'data') });
     adminUrl = embedded.url;
     console.log(`tests: no TEST_DATABASE_URL/DATABASE_URL, using an embedded PostgreSQL in ${dataDir}`);
   }
@@ -60,6 +63,7 @@ export async function teardown(): Promise<void> {
     await admin.end();
   }
   if (embedded?.ownedByThisProcess) await embedded.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
 export function withDatabase(url: string, database: string): string {

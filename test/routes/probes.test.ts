@@ -1,0 +1,361 @@
+import net from 'node:net';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertContracts, insertTaxonomy } from '../support/fixtures.js';
+import { validateAgainst } from '../support/openapi-validator.js';
+
+const NOW = new Date('2026-07-21T09:16:30Z');
+const redisUrl = inject('redisUrl');
+const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale'];
+const DEAD_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/x';
+const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
+/** api.md §11.3 allows the probes 2 s; the rest is slack for a loaded test machine. */
+const PROBE_BUDGET_MS = 2_600;
+
+let db: TestDatabase;
+let t: TestApp;
+const extraApps: TestApp[] = [];
+
+async function app(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const built = await buildTestApp({ databaseUrl: options.databaseUrl ?? db.url, now: () => NOW, env: options.env });
+  extraApps.push(built);
+  return built;
+}
+
+async function ready(target: TestApp = t) {
+  const started = performance.now();
+  const response = await target.app.inject({ url: '/ready' });
+  const elapsedMs = performance.now() - started;
+  expect(response.headers['cache-control']).toBe('no-store');
+  expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+  const body = response.json() as Record<string, unknown>;
+  expect(Object.keys(body)).toStrictEqual(READY_KEYS);
+  return { status: response.statusCode, body, elapsedMs };
+}
+
+async function insertRun(outcome: string | null, finishedSecondsAgo: number | null, scope = 'run'): Promise<void> {
+  const finishedAt = finishedSecondsAgo === null ? null : new Date(NOW.getTime() - finishedSecondsAgo * 1000).toISOString();
+  const startedAt = new Date(NOW.getTime() - ((finishedSecondsAgo ?? 0) + 60) * 1000).toISOString();
+  await db.db.execute(sql`
+    INSERT INTO sync_runs (scope, trigger, started_at, finished_at, outcome)
+    VALUES (${scope}, 'schedule', ${startedAt}::timestamptz, ${finishedAt}::timestamptz, ${outcome})`);
+}
+
+/** A TCP server that accepts connections and never answers: a hung dependency. */
+async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/** A TCP proxy to a real service that can be stopped (connections cut, port refused) and restarted on the same port. */
+async function switchableProxy(target: string): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void> }> {
+  const { hostname, port: targetPort } = new URL(target);
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+  let port = 0;
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const listening = net.createServer((client) => {
+        const upstream = net.connect(Number(targetPort), hostname);
+        const cut = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', cut);
+          socket.on('close', cut);
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      listening.once('error', reject);
+      listening.listen(port, '127.0.0.1', () => {
+        server = listening;
+        port = (listening.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (server === null) return resolve();
+      server.close(() => resolve());
+      server = null;
+    });
+  await start();
+  return { port, stop, start };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await insertTaxonomy(db.db);
+  await insertContracts(db.db, [{ contractId: 5, items: [{ typeId: 587 }] }, { contractId: 6, items: [{ typeId: 621 }] }], NOW);
+  t = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { AGGREGATION_INTERVAL_SECONDS: '1800' } });
+});
+
+afterEach(async () => {
+  await db.db.execute(sql`DELETE FROM sync_runs`);
+  await Promise.all(extraApps.splice(0).map((extra) => extra.close()));
+});
+
+afterAll(async () => {
+  await t?.close();
+  await db?.drop();
+});
+
+describe('GET /health and GET / (api.md §11.1–11.2)', () => {
+  it('case 70: /health → 200 {"status":"ok"} with no-store', async () => {
+    const response = await t.app.inject({ url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('{"status":"ok"}');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
+  it('case 70: /health stays 200 with Postgres and Redis unreachable', async () => {
+    const down = await app({ databaseUrl: DEAD_DATABASE_URL, env: { REDIS_URL: DEAD_REDIS_URL } });
+    const response = await down.app.inject({ url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('{"status":"ok"}');
+  });
+
+  it('case 70: / with ENVIRONMENT=test → the welcome message of that environment', async () => {
+    const response = await t.app.inject({ url: '/' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('{"message":"Welcome to Hangar Bay API - test environment"}');
+    const development = await app({ env: { ENVIRONMENT: 'development' } });
+    expect((await development.app.inject({ url: '/' })).json()).toStrictEqual({ message: 'Welcome to Hangar Bay API - development environment' });
+  });
+});
+
+describe('GET /ready — freshness (api.md §11.3)', () => {
+  it('case 71: interval 1800, newest run success finished now−600s → 200 with the keys in order', async () => {
+    await insertRun('success', 600);
+    const { status, body } = await ready();
+    expect(status).toBe(200);
+    expect(body).toStrictEqual({
+      commit: 'unknown',
+      db: 'ok',
+      cache: 'ok',
+      last_ingest_age_seconds: 600,
+      last_ingest_outcome: 'success',
+      data_stale: false,
+    });
+  });
+
+  it('case 71: GIT_COMMIT=abc123 → "commit":"abc123"', async () => {
+    const withCommit = await app({ env: { GIT_COMMIT: 'abc123' } });
+    expect((await ready(withCommit)).body.commit).toBe('abc123');
+  });
+
+  it('case 72: no run recorded → age and outcome null, data_stale true, still 200', async () => {
+    const { status, body } = await ready();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ db: 'ok', last_ingest_age_seconds: null, last_ingest_outcome: null, data_stale: true });
+  });
+
+  it('case 72: age 3600 (= 2 × interval) → not stale; 3601 → stale, still 200', async () => {
+    await insertRun('success', 3600);
+    expect((await ready()).body).toMatchObject({ last_ingest_age_seconds: 3600, data_stale: false });
+    await db.db.execute(sql`DELETE FROM sync_runs`);
+    await insertRun('partial', 3601);
+    const { status, body } = await ready();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ last_ingest_age_seconds: 3601, last_ingest_outcome: 'partial', data_stale: true });
+  });
+
+  it('case 72: a failure finished after a partial (now−100s) → outcome failure, age 100; region rows and unfinished runs do not count', async () => {
+    await insertRun('success', 5000);
+    await insertRun('partial', 100);
+    await insertRun('failure', 50);
+    await insertRun(null, null);
+    await insertRun('success', 5, 'region');
+    const { status, body } = await ready();
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ last_ingest_age_seconds: 100, last_ingest_outcome: 'failure', data_stale: false });
+  });
+
+  it('case 72: run records unreadable → age and outcome null, db still ok, 200', async () => {
+    await insertRun('success', 600);
+    await db.db.execute(sql`ALTER TABLE sync_runs RENAME TO sync_runs_hidden`);
+    try {
+      const { status, body } = await ready();
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ db: 'ok', cache: 'ok', last_ingest_age_seconds: null, last_ingest_outcome: null, data_stale: true });
+    } finally {
+      await db.db.execute(sql`ALTER TABLE sync_runs_hidden RENAME TO sync_runs`);
+    }
+  });
+});
+
+describe('GET /ready — dependencies (api.md §11.3)', () => {
+  it('case 73: Postgres unreachable → 503, db "error", same keys, well within the probe budget', async () => {
+    const down = await app({ databaseUrl: DEAD_DATABASE_URL });
+    const { status, body, elapsedMs } = await ready(down);
+    expect(status).toBe(503);
+    expect(body).toStrictEqual({
+      commit: 'unknown',
+      db: 'error',
+      cache: 'ok',
+      last_ingest_age_seconds: null,
+      last_ingest_outcome: null,
+      data_stale: true,
+    });
+    expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
+    expect((await down.app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('case 73: Postgres silent (accepts, never answers) → 503 db "error" within ~2 s', async () => {
+    const silent = await silentServer();
+    try {
+      const hung = await app({ databaseUrl: `postgres://postgres@127.0.0.1:${silent.port}/x` });
+      const { status, body, elapsedMs } = await ready(hung);
+      expect(status).toBe(503);
+      expect(body.db).toBe('error');
+      expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
+      expect((await hung.app.inject({ url: '/health' })).statusCode).toBe(200);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('case 73: Postgres recovers on the next call after it returns, without a restart', async () => {
+    const proxy = await switchableProxy(db.url);
+    try {
+      const target = new URL(db.url);
+      target.host = `127.0.0.1:${proxy.port}`;
+      const viaProxy = await app({ databaseUrl: target.toString() });
+      await insertRun('success', 600);
+      expect(await ready(viaProxy)).toMatchObject({ status: 200, body: { db: 'ok', last_ingest_age_seconds: 600 } });
+      await proxy.stop();
+      expect(await ready(viaProxy)).toMatchObject({ status: 503, body: { db: 'error', last_ingest_age_seconds: null } });
+      await proxy.start();
+      expect(await ready(viaProxy)).toMatchObject({ status: 200, body: { db: 'ok', last_ingest_age_seconds: 600 } });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('case 73: no REDIS_URL → cache "ok" (the in-process cache)', async () => {
+    expect((await ready()).body.cache).toBe('ok');
+  });
+
+  it('case 73: Redis unreachable → 200 with cache "error", and the list is still answered correctly', async () => {
+    const noRedis = await app({ env: { REDIS_URL: DEAD_REDIS_URL } });
+    const { status, body, elapsedMs } = await ready(noRedis);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ db: 'ok', cache: 'error' });
+    expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
+    const list = await noRedis.app.inject({ url: '/contracts/' });
+    expect(list.statusCode).toBe(200);
+    expect(validateAgainst('ContractListResponse', list.json())).toBeNull();
+    expect(list.body).toBe((await t.app.inject({ url: '/contracts/' })).body);
+    expect(list.json().total).toBe(2);
+  });
+
+  it('case 73: Redis silent → 200 with cache "error" within ~2 s', async () => {
+    const silent = await silentServer();
+    try {
+      const hung = await app({ env: { REDIS_URL: `redis://127.0.0.1:${silent.port}` } });
+      const { status, body, elapsedMs } = await ready(hung);
+      expect(status).toBe(200);
+      expect(body.cache).toBe('error');
+      expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it.skipIf(!redisUrl)('case 73 (needs Redis): cache "ok" with Redis up, "error" when it stops, "ok" again on the next call after it returns', async () => {
+    const proxy = await switchableProxy(redisUrl);
+    try {
+      const viaProxy = await app({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+      expect(await ready(viaProxy)).toMatchObject({ status: 200, body: { cache: 'ok' } });
+      await proxy.stop();
+      expect(await ready(viaProxy)).toMatchObject({ status: 200, body: { db: 'ok', cache: 'error' } });
+      await proxy.start();
+      expect(await ready(viaProxy)).toMatchObject({ status: 200, body: { cache: 'ok' } });
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('GET /metrics (api.md §11.4)', () => {
+  function seriesValue(text: string, name: string, labels: Record<string, string>): number {
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}{`)) continue;
+      if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) sum += Number(line.split(' ').at(-1));
+    }
+    return sum;
+  }
+
+  it('case 74: no METRICS_TOKEN → 200 Prometheus text to anyone', async () => {
+    const response = await t.app.inject({ url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(response.body).toContain('# TYPE http_requests_total counter');
+  });
+
+  it('case 74: METRICS_TOKEN=s3cret: no, wrong or lowercase-scheme credentials → 401; "Bearer s3cret" → 200', async () => {
+    const gated = await app({ env: { METRICS_TOKEN: 's3cret' } });
+    const rejected: (string | undefined)[] = [undefined, 'Bearer wrong', 'bearer s3cret', 'Bearer s3cret2', 'Bearer  s3cret', 'Basic czNjcmV0', 's3cret', ''];
+    for (const authorization of rejected) {
+      for (const url of ['/metrics', '/api/v1/metrics/']) {
+        const response = await gated.app.inject({ url, headers: authorization === undefined ? {} : { authorization } });
+        expect(response.statusCode, `${url} with ${authorization}`).toBe(401);
+        expect(response.body).toBe('{"detail":"Unauthorized"}');
+        expect(response.headers['www-authenticate']).toBe('Bearer');
+        expect(response.headers['cache-control']).toBe('no-store');
+      }
+    }
+    const accepted = await gated.app.inject({ url: '/metrics', headers: { authorization: 'Bearer s3cret' } });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    for (const line of gated.rawLogs) expect(line).not.toContain('s3cret');
+  });
+
+  it('case 75: requests are counted by canonical handler whatever the prefix or slash form; unmatched paths add no series', async () => {
+    const fresh = await app({ env: { ROLE: 'api' } });
+    for (const url of ['/api/v1/contracts?x=1', '/contracts', '/contracts/5/', '/nope/123', '/api/v1/nope/456']) {
+      await fresh.app.inject({ url });
+    }
+    const text = (await fresh.app.inject({ url: '/metrics' })).body;
+    expect(seriesValue(text, 'http_requests_total', { handler: '/contracts/' })).toBe(2);
+    expect(seriesValue(text, 'http_requests_total', { handler: '/contracts/{contract_id}' })).toBe(1);
+    expect(seriesValue(text, 'http_requests_total', { handler: '/contracts/{contract_id}', method: 'GET', status: '200' })).toBe(1);
+    expect(text).toMatch(/^http_request_duration_seconds_count\{handler="\/contracts\/",method="GET"\} 2$/m);
+    expect(text).toContain('hangar_bay_requests_inprogress');
+    expect(text).not.toContain('nope');
+    expect(text).not.toContain('/api/v1');
+  });
+
+  it('case 75: a ROLE=api process reports hangar_bay_data_generation = G and the last successful ingest time from Postgres', async () => {
+    await insertRun('success', 600);
+    await insertRun('failure', 60);
+    const [{ generation }] = (await db.db.execute<{ generation: string }>(sql`SELECT generation FROM sync_state WHERE id = 1`)) as unknown as [
+      { generation: string },
+    ];
+    const apiOnly = await app({ env: { ROLE: 'api' } });
+    const text = (await apiOnly.app.inject({ url: '/metrics' })).body;
+    expect(text).toMatch(new RegExp(`^hangar_bay_data_generation ${Number(generation)}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^hangar_bay_last_ingest_success_timestamp ${(NOW.getTime() - 600_000) / 1000}$`, 'm'));
+  });
+});
