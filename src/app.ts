@@ -3,7 +3,7 @@ import fastifyCompress from '@fastify/compress';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { roleServesApi, type AppConfig } from './config.js';
-import { frameworkErrorHandler, httpConventions, requestIdFor } from './plugins/http-conventions.js';
+import { clientErrorHandler, frameworkErrorHandler, httpConventions, requestIdFor } from './plugins/http-conventions.js';
 import { httpMetrics } from './plugins/http-metrics.js';
 import { openApi, openApiRoutes } from './plugins/openapi.js';
 import { contractRoutes } from './routes/contracts.routes.js';
@@ -35,6 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // (it would answer 414) and always reaches the parser's 422 (api.md §9).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -48,6 +49,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     encodings: ['br', 'gzip'],
     // Quality 5: most of brotli's gain on repetitive JSON at a fraction of the CPU of 11.
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } },
+  });
+  // @fastify/compress appends a lower-case "accept-encoding" to a Vary we already set; keep one.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const vary = reply.getHeader('vary');
+    if (typeof vary === 'string' && vary.includes(',')) {
+      const unique = [...new Map(vary.split(',').map((field) => [field.trim().toLowerCase(), field.trim()])).values()];
+      reply.header('vary', unique.join(', '));
+    }
+    return payload;
   });
   // Fastify ends a HEAD route's onSend chain with the hook that drops the body, and the compress
   // plugin appends its hook after it, so HEAD would lose GET's Content-Encoding and Vary. Moving

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { AppConfig } from './config.js';
 import { createMemoryCache, createRedisCache, createRedisClient, type KeyValueCache } from './cache/key-value-cache.js';
@@ -71,7 +72,15 @@ export function createContainer(options: ContainerOptions): Container {
     return { generation: state, lastIngestSuccessUnixSeconds: successAt };
   });
 
+  // Keys name the database (never its credentials): deployments or test databases sharing a Redis
+  // must not read each other's results, whose generations may coincide.
+  const databaseIdentity = new URL(options.databaseUrl);
+  const cacheNamespace = createHash('sha256')
+    .update(`${databaseIdentity.hostname}:${databaseIdentity.port}${databaseIdentity.pathname}`)
+    .digest('hex')
+    .slice(0, 12);
   const contractReads = createContractReadService({
+    cacheNamespace,
     db: database.db,
     repository: contractReadRepository,
     cache,

@@ -129,3 +129,18 @@ export function frameworkErrorHandler(_error: FastifyError, request: FastifyRequ
   reply.header('x-request-id', request.id);
   return sendJsonError(reply, 404, '{"detail":"Not Found"}');
 }
+
+/**
+ * Requests Node's HTTP parser rejects (invalid bytes in the URL, oversized headers) never reach
+ * Fastify; they still get a JSON body, no-store and a request id rather than a bare 400/431.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (!socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  const body = JSON.stringify({ detail: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n` +
+      `X-Request-Id: ${randomUUID()}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -9,26 +9,28 @@ import { contractTypeSchema } from '../services/contract-query.params.js';
 const int64 = () => z.int().meta({ format: 'int64', minimum: undefined, maximum: undefined });
 // A count or small integer: zod's default safe-integer bounds would only add noise to the document.
 const count = () => z.int().meta({ minimum: undefined, maximum: undefined });
+// Nullable fields use .nullish(): the reference document lists only non-nullable fields as
+// required, and generated client types follow that (`x?: T | null`).
 const timestamp = () => z.string().meta({ format: 'date-time' });
 
 export const blueprintSummarySchema = z
   .object({
-    runs: int64().nullable(),
-    material_efficiency: int64().nullable(),
-    time_efficiency: int64().nullable(),
+    runs: int64().nullish(),
+    material_efficiency: int64().nullish(),
+    time_efficiency: int64().nullish(),
     copy_count: count(),
   })
   .meta({ id: 'BlueprintSummary', description: 'The blueprint terms of a contract offering copies.' });
 
 export const compositionCategorySchema = z
-  .object({ category_id: int64().nullable(), name: z.string().nullable(), item_row_count: count() })
+  .object({ category_id: int64().nullish(), name: z.string().nullish(), item_row_count: count() })
   .meta({ id: 'CompositionCategory', description: "One category's share of a contract's offered item rows." });
 
 export const compositionSummarySchema = z
   .object({
     categories: z.array(compositionCategorySchema),
     total_item_rows: count(),
-    total_volume: z.number().nullable(),
+    total_volume: z.number().nullish(),
   })
   .meta({ id: 'CompositionSummary', description: 'What a multi-item contract is made of.' });
 
@@ -36,31 +38,31 @@ const contractFields = {
   contract_id: int64(),
   issuer_id: int64(),
   issuer_corporation_id: int64(),
-  start_location_id: int64().nullable(),
-  start_location_system_id: int64().nullable(),
-  end_location_id: int64().nullable(),
+  start_location_id: int64().nullish(),
+  start_location_system_id: int64().nullish(),
+  end_location_id: int64().nullish(),
   type: z.string(),
-  title: z.string().nullable(),
+  title: z.string().nullish(),
   for_corporation: z.boolean(),
   date_issued: timestamp(),
   date_expired: timestamp(),
-  price: z.number().nullable(),
+  price: z.number().nullish(),
   collateral: z.number(),
-  reward: z.number().nullable(),
-  volume: z.number().nullable(),
-  buyout: z.number().nullable(),
-  days_to_complete: int64().nullable(),
-  reward_per_volume: z.number().nullable(),
-  start_location_name: z.string().nullable(),
-  end_location_name: z.string().nullable(),
-  issuer_name: z.string().nullable(),
-  issuer_corporation_name: z.string().nullable(),
-  last_seen_at: timestamp().nullable(),
+  reward: z.number().nullish(),
+  volume: z.number().nullish(),
+  buyout: z.number().nullish(),
+  days_to_complete: int64().nullish(),
+  reward_per_volume: z.number().nullish(),
+  start_location_name: z.string().nullish(),
+  end_location_name: z.string().nullish(),
+  issuer_name: z.string().nullish(),
+  issuer_corporation_name: z.string().nullish(),
+  last_seen_at: timestamp().nullish(),
   is_ship_contract: z.boolean(),
   is_blueprint_copy_contract: z.boolean(),
   primary_label: z.string(),
-  composition: compositionSummarySchema.nullable(),
-  blueprint_summary: blueprintSummarySchema.nullable(),
+  composition: compositionSummarySchema.nullish(),
+  blueprint_summary: blueprintSummarySchema.nullish(),
 };
 
 export const contractListItemSchema = z
@@ -73,24 +75,24 @@ export const contractItemSchema = z
     type_id: int64(),
     quantity: int64(),
     is_included: z.boolean(),
-    is_blueprint_copy: z.boolean().nullable(),
-    type_name: z.string().nullable(),
-    category: z.string().nullable(),
-    market_group_id: int64().nullable(),
-    runs: int64().nullable(),
-    material_efficiency: int64().nullable(),
-    time_efficiency: int64().nullable(),
-    category_id: int64().nullable(),
-    group_id: int64().nullable(),
+    is_blueprint_copy: z.boolean().nullish(),
+    type_name: z.string().nullish(),
+    category: z.string().nullish(),
+    market_group_id: int64().nullish(),
+    runs: int64().nullish(),
+    material_efficiency: int64().nullish(),
+    time_efficiency: int64().nullish(),
+    category_id: int64().nullish(),
+    group_id: int64().nullish(),
   })
   .meta({ id: 'ContractItemSchema', description: 'An item within a contract.' });
 
 export const contractDetailSchema = z
-  .object({ ...contractFields, items: z.array(contractItemSchema) })
+  .object({ ...contractFields, items: z.array(contractItemSchema).optional().meta({ default: [] }) })
   .meta({ id: 'ContractDetailSchema', description: 'A single contract with all its items, offered and requested.' });
 
 export const coverageInfoSchema = z
-  .object({ ingested_region_ids: z.array(int64()), as_of: timestamp().nullable() })
+  .object({ ingested_region_ids: z.array(int64()), as_of: timestamp().nullish() })
   .meta({ id: 'CoverageInfo', description: 'Which regions the corpus holds, and how fresh the newest of them is.' });
 
 export const contractListResponseSchema = z
@@ -99,7 +101,7 @@ export const contractListResponseSchema = z
     page: int64(),
     size: count(),
     items: z.array(contractListItemSchema),
-    unknown_system_excluded: count().nullable(),
+    unknown_system_excluded: count().nullish(),
     segment_counts: z.record(contractTypeSchema, count()),
     coverage: coverageInfoSchema,
   })
@@ -111,7 +113,7 @@ export const taxonomyResponseSchema = z
   .object({
     categories: z.array(z.object({ category_id: int64(), name: z.string() }).meta({ id: 'TaxonomyCategory' })),
     groups: z.array(
-      z.object({ group_id: int64(), category_id: int64().nullable(), name: z.string() }).meta({ id: 'TaxonomyGroup' }),
+      z.object({ group_id: int64(), category_id: int64().nullish(), name: z.string() }).meta({ id: 'TaxonomyGroup' }),
     ),
     coverage: taxonomyCoverageSchema,
   })
@@ -122,13 +124,13 @@ export const validationErrorSchema = z
     type: z.string(),
     loc: z.array(z.union([z.string(), count()])),
     msg: z.string(),
-    input: z.unknown(),
+    input: z.unknown().optional(),
     ctx: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'ValidationError' });
 
 export const httpValidationErrorSchema = z
-  .object({ detail: z.array(validationErrorSchema) })
+  .object({ detail: z.array(validationErrorSchema).optional() })
   .meta({ id: 'HTTPValidationError' });
 
 export const detailMessageSchema = z.object({ detail: z.string() });

@@ -23,6 +23,8 @@ export interface ContractReadServiceDeps {
   readonly now: () => Date;
   readonly onCacheResult?: (route: CachedRoute, result: CacheResult) => void;
   readonly onCacheError?: (error: unknown) => void;
+  /** Distinguishes databases sharing one Redis; replicas of one deployment share it. */
+  readonly cacheNamespace?: string;
 }
 
 // api.md §5: cached results live at most 10 minutes and every key carries the generation, so an
@@ -92,6 +94,7 @@ const TAXONOMY_COMPLETE_SHARE = 0.99;
 
 export function createContractReadService(deps: ContractReadServiceDeps) {
   const { repository, cache } = deps;
+  const keyPrefix = `${KEY_PREFIX}:${deps.cacheNamespace ?? 'default'}`;
 
   async function cached(route: CachedRoute, key: string): Promise<Buffer | null> {
     try {
@@ -130,21 +133,23 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     ifNoneMatch: string | undefined,
     tagFor: (generation: number) => string,
     compute: (tx: Executor) => Promise<string | null>,
+    mayBeMissing = false,
   ): Promise<ReadResult> {
     const knownGeneration = await deps.generation.current();
     const knownTag = tagFor(knownGeneration);
-    // `*` matches any current representation, so it answers 304 only once the resource is known to
-    // exist (a cached body, or the snapshot read): a detail 404 is never turned into a 304 (api.md §5).
-    const wildcard = ifNoneMatch?.trim() === '*';
-    if (!wildcard && ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
-    const hit = await cached(route, `${KEY_PREFIX}:${route}:${knownTag}`);
-    if (hit) return wildcard ? { kind: 'not_modified', etag: knownTag } : { kind: 'ok', etag: knownTag, body: hit };
+    // A resource that may not exist (a detail id) answers 304 only once it is known to exist (a
+    // cached body, or the snapshot read), so neither `*` nor a forged tag turns a 404 into a 304
+    // (api.md §5). `*` matches any current representation of the others.
+    const matches = ifNoneMatchHits(ifNoneMatch, knownTag);
+    if (matches && !mayBeMissing) return { kind: 'not_modified', etag: knownTag };
+    const hit = await cached(route, `${keyPrefix}:${route}:${knownTag}`);
+    if (hit) return matches ? { kind: 'not_modified', etag: knownTag } : { kind: 'ok', etag: knownTag, body: hit };
 
     const { generation, value } = await inSnapshot((tx) => compute(tx));
     if (value === null) return { kind: 'not_found' };
     const etag = tagFor(generation);
     const body = Buffer.from(value);
-    store(`${KEY_PREFIX}:${route}:${etag}`, body);
+    store(`${keyPrefix}:${route}:${etag}`, body);
     if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
     return { kind: 'ok', etag, body };
   }
@@ -185,7 +190,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         const row = await repository.contractById(tx, contractId);
         if (row === null) return null;
         return JSON.stringify(toContractDetail(row, await repository.itemsOf(tx, contractId)));
-      });
+      }, true);
     },
 
     async taxonomy(ifNoneMatch: string | undefined): Promise<ReadResult> {

@@ -342,9 +342,9 @@ describe('case 14: error responses', () => {
   });
 
   it('case 14: ≥ 500 randomized malformed queries and paths on the wire never get a 500', async () => {
-    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    // Closed by t.close() with the app.
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;
-    expect(address).toContain(String(port));
     const junkKey = fc.oneof(
       fc.constantFrom('', 'foo', 'utm_source', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'PAGE', 'Search'),
       fc.constantFrom(...PARAM_ORDER).map((name) => `${name}[]`),
@@ -365,7 +365,7 @@ describe('case 14: error responses', () => {
       fc.string({ unit: 'grapheme', maxLength: 120 }),
       percent,
     );
-    // A pair as a client could put it on the wire: encoded, raw (bytes ≥ 0x80 and stray % kept), or a bare key.
+    // A pair as a client could put it on the wire: encoded, raw (stray %, +, &, [ kept), or a bare key.
     const pair = fc
       .tuple(key, value, fc.constantFrom('encoded', 'raw', 'bare'))
       .map(([k, v, mode]) => (mode === 'bare' ? wireString(k, 'encoded') : `${wireString(k, mode === 'raw' ? 'raw' : 'encoded')}=${wireString(v, mode)}`));
@@ -387,22 +387,18 @@ describe('case 14: error responses', () => {
       .filter((request) => request.length <= 12_000);
     let seen422 = 0;
     let seen200 = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(target, async (request) => {
-          const response = await rawGet(port, request);
-          const label = `${request.slice(0, 300)} → ${response.status} ${response.body.slice(0, 300)}`;
-          expect([200, 404, 422], label).toContain(response.status);
-          expect(response.headers['x-request-id'], label).toBeTruthy();
-          if (response.status === 422) seen422 += 1;
-          if (response.status === 200) seen200 += 1;
-          checkBody(label, response);
-        }),
-        { numRuns: 600 },
-      );
-    } finally {
-      await t.app.server.close();
-    }
+    await fc.assert(
+      fc.asyncProperty(target, async (request) => {
+        const response = await rawGet(port, request);
+        const label = `${request.slice(0, 300)} → ${response.status} ${response.body.slice(0, 300)}`;
+        expect([200, 404, 422], label).toContain(response.status);
+        expect(response.headers['x-request-id'], label).toBeTruthy();
+        if (response.status === 422) seen422 += 1;
+        if (response.status === 200) seen200 += 1;
+        checkBody(label, response);
+      }),
+      { numRuns: 600 },
+    );
     // The generator must exercise both outcomes, or the property proves little.
     expect(seen422).toBeGreaterThan(100);
     expect(seen200).toBeGreaterThan(50);
