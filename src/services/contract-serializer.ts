@@ -91,6 +91,27 @@ function timestampOrNull(text: string | null): string | null {
   return text === null ? null : formatTimestamp(text);
 }
 
+// jsonb stores object keys sorted by length, so stored composition and blueprint objects are
+// rebuilt in the order of api.md §8.
+function orderedComposition(composition: CompositionSummary | null): CompositionSummary | null {
+  if (composition === null) return null;
+  return {
+    categories: composition.categories.map((c) => ({ category_id: c.category_id, name: c.name, item_row_count: c.item_row_count })),
+    total_item_rows: composition.total_item_rows,
+    total_volume: composition.total_volume,
+  };
+}
+
+function orderedBlueprintSummary(summary: BlueprintSummary | null): BlueprintSummary | null {
+  if (summary === null) return null;
+  return {
+    runs: summary.runs,
+    material_efficiency: summary.material_efficiency,
+    time_efficiency: summary.time_efficiency,
+    copy_count: summary.copy_count,
+  };
+}
+
 /** The 28 fields of api.md §7, in the table's order. */
 export function toContractListRow(row: RawContractRow) {
   return {
@@ -120,8 +141,8 @@ export function toContractListRow(row: RawContractRow) {
     is_ship_contract: row.is_ship_contract,
     is_blueprint_copy_contract: row.is_blueprint_copy_contract,
     primary_label: row.primary_label,
-    composition: row.composition,
-    blueprint_summary: row.blueprint_summary,
+    composition: orderedComposition(row.composition),
+    blueprint_summary: orderedBlueprintSummary(row.blueprint_summary),
   };
 }
 
