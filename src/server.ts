@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { createContainer } from './container.js';
 import { prepareDatabase } from './infrastructure.js';
 import { createLogger } from './logger.js';
+import { syncSchedule } from './sync/scheduler.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -32,6 +33,11 @@ const app = await buildApp({
   metrics: container.metrics,
   logger,
 });
+
+if (roleSyncs(config.role)) {
+  const sync = container.createSync();
+  await app.register(syncSchedule, { runner: sync.runner, intervalSeconds: config.aggregationIntervalSeconds });
+}
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {

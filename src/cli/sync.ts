@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig } from '../config.js';
+import { createContainer } from '../container.js';
+import { prepareDatabase } from '../infrastructure.js';
+import type { RunResult, SyncProgress } from '../sync/sync-runner.js';
+
+// sync.md §6 exit statuses.
+const EXIT = { success: 0, partial: 1, failure: 2, skipped: 3 } as const;
+const JSON_PROGRESS_EVERY_MS = 5_000;
+const RATE_WINDOW_MS = 60_000;
+
+function usage(message: string): never {
+  console.error(`sync: ${message}\nusage: npm run sync -- [--regions 10000002,10000043] [--items-budget <seconds|all>] [--no-items] [--json]`);
+  process.exit(CONFIG_ERROR_EXIT_CODE);
+}
+
+const { values } = parseArgs({
+  options: {
+    regions: { type: 'string' },
+    'items-budget': { type: 'string', default: 'all' },
+    'no-items': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+if (existsSync('.env')) process.loadEnvFile('.env');
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(CONFIG_ERROR_EXIT_CODE);
+  }
+  throw error;
+}
+
+let regions: number[] | undefined;
+if (values.regions !== undefined) {
+  regions = values.regions.split(',').map((part) => Number(part.trim()));
+  const unknown = regions.filter((id) => !config.aggregationRegionIds.includes(id));
+  if (regions.some((id) => !Number.isInteger(id)) || unknown.length > 0) {
+    usage(`--regions must be a subset of AGGREGATION_REGION_IDS (${config.aggregationRegionIds.join(',')})`);
+  }
+}
+let itemsBudgetMs: number | null = null;
+if (values['items-budget'] !== 'all') {
+  const seconds = Number(values['items-budget']);
+  if (!Number.isFinite(seconds) || seconds < 0) usage('--items-budget takes a number of seconds or "all"');
+  itemsBudgetMs = seconds * 1000;
+}
+
+const live = process.stderr.isTTY && !values.json;
+// On a terminal the live display owns stderr, so only warnings are logged (to stdout).
+const logger = pino({ level: live ? 'warn' : config.logLevel, base: { service: 'hangar-bay', command: 'sync' } });
+
+const state = {
+  phase: 'discovery' as SyncProgress['phase'],
+  regionId: null as number | null,
+  regions: new Map<number, string>(),
+  pagesDone: 0,
+  pagesTotal: 0,
+  contractsNew: 0,
+  contractsClosed: 0,
+  itemsDone: 0,
+  itemsTotal: 0,
+  samples: [] as { at: number; done: number }[],
+};
+
+function rate(): number {
+  const now = Date.now();
+  state.samples = state.samples.filter((sample) => now - sample.at <= RATE_WINDOW_MS);
+  const first = state.samples[0];
+  if (!first || now === first.at) return 0;
+  return ((state.itemsDone - first.done) * 1000) / (now - first.at);
+}
+
+function progressFields() {
+  const perSecond = rate();
+  const remaining = Math.max(0, state.itemsTotal - state.itemsDone);
+  return {
+    phase: state.phase,
+    region_id: state.regionId,
+    pages_done: state.pagesDone,
+    pages_total: state.pagesTotal,
+    contracts_new: state.contractsNew,
+    contracts_closed: state.contractsClosed,
+    items_done: state.itemsDone,
+    items_total: state.itemsTotal,
+    rate_per_s: Math.round(perSecond * 10) / 10,
+    eta_s: perSecond > 0 ? Math.round(remaining / perSecond) : null,
+  };
+}
+
+function render(): void {
+  const p = progressFields();
+  const lines = [
+    ...[...state.regions.entries()].map(([region, text]) => `  region ${region}: ${text}`),
+    `  phase ${p.phase}  pages ${p.pages_done}/${p.pages_total}  new ${p.contracts_new}  closed ${p.contracts_closed}`,
+    `  items ${p.items_done}/${p.items_total}  ${p.rate_per_s}/s  ETA ${p.eta_s === null ? '-' : `${p.eta_s}s`}`,
+  ];
+  process.stderr.write(`\x1b[2J\x1b[H hangar-bay sync\n${lines.join('\n')}\n`);
+}
+
+function onProgress(event: SyncProgress): void {
+  state.phase = event.phase;
+  if (event.phase === 'discovery') {
+    state.regionId = event.regionId;
+    if (event.state === 'sweeping') state.regions.set(event.regionId, 'sweeping');
+    else {
+      state.regions.set(event.regionId, `${event.outcome}${event.detail ? ` (${event.detail})` : ''}`);
+      if (event.counters) {
+        state.pagesDone = event.counters.pagesFetched + event.counters.pagesNotModified;
+        state.pagesTotal = state.pagesDone;
+        state.contractsNew = event.counters.contractsNew;
+        state.contractsClosed = event.counters.contractsClosed;
+      }
+    }
+  } else if (event.phase === 'items') {
+    state.itemsDone = event.done;
+    state.itemsTotal = event.total;
+    state.samples.push({ at: Date.now(), done: event.done });
+  }
+}
+
+const database = await prepareDatabase(config, logger);
+const container = createContainer({ config, databaseUrl: database.url, logger });
+const sync = container.createSync();
+const ticker = setInterval(() => {
+  if (live) render();
+  else console.log(JSON.stringify({ msg: 'sync.progress', time: new Date().toISOString(), ...progressFields() }));
+}, live ? 500 : JSON_PROGRESS_EVERY_MS);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  sync.runner.requestStop();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+let result: RunResult;
+try {
+  result = await sync.runner.run({ trigger: 'cli', regions, itemsBudgetMs, skipItems: values['no-items'], onProgress });
+} finally {
+  clearInterval(ticker);
+  await container.close();
+  if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
+}
+
+if (result.kind === 'skipped') {
+  console.log(JSON.stringify({ msg: 'sync.finished', outcome: 'skipped', reason: result.reason }));
+  process.exit(EXIT.skipped);
+}
+if (live) {
+  render();
+  const table = result.regions.map((r) => `  ${r.regionId}  ${r.outcome.padEnd(8)} ${r.detail ?? ''}`);
+  process.stderr.write(`\n region    outcome  detail\n${table.join('\n')}\n\n outcome ${result.outcome}${result.detail ? ` (${result.detail})` : ''}\n`);
+}
+console.log(JSON.stringify({ msg: 'sync.finished', run_id: result.runId, outcome: result.outcome, detail: result.detail, ...result.counters }));
+process.exit(EXIT[result.outcome]);

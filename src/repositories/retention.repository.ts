@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+
+/** Deletions of sync.md §5.8; contract deletes are bounded so each transaction stays small. */
+export function createRetentionRepository() {
+  return {
+    /** Deletes at most `limit` contracts (items cascade) closed or expired before `cutoff`. */
+    async deleteOldContracts(tx: Executor, cutoff: Date, limit: number): Promise<number> {
+      const at = cutoff.toISOString();
+      const rows = await tx.execute(sql`
+        DELETE FROM contracts WHERE contract_id IN (
+          SELECT contract_id FROM contracts
+          WHERE closed_at < ${at}::timestamptz OR date_expired < ${at}::timestamptz
+          LIMIT ${limit})`);
+      return (rows as unknown as { count: number }).count;
+    },
+
+    async deleteOldRuns(executor: Executor, cutoff: Date): Promise<number> {
+      const rows = await executor.execute(sql`DELETE FROM sync_runs WHERE started_at < ${cutoff.toISOString()}::timestamptz`);
+      return (rows as unknown as { count: number }).count;
+    },
+
+    /** Expired negative cache entries (404s remembered for a day, unresolvable names). */
+    async deleteExpiredNegativeEntries(executor: Executor, now: Date): Promise<void> {
+      const at = now.toISOString();
+      for (const table of ['esi_types', 'esi_groups', 'esi_categories', 'esi_stations']) {
+        await executor.execute(sql`DELETE FROM ${sql.raw(table)} WHERE name IS NULL AND not_found_until < ${at}::timestamptz`);
+      }
+      await executor.execute(sql`DELETE FROM esi_names WHERE unresolvable AND expires_at < ${at}::timestamptz`);
+    },
+  };
+}
+
+export type RetentionRepository = ReturnType<typeof createRetentionRepository>;

@@ -1,0 +1,119 @@
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
+import type { ItemsRepository } from '../repositories/items.repository.js';
+import type { ResolutionRepository } from '../repositories/resolution.repository.js';
+import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
+import type { UniverseRepository } from '../repositories/universe.repository.js';
+import { withDbRetry } from './db-retry.js';
+import { deriveUpdate, enrichmentColumns } from './derivation.js';
+import type { UniverseResolver } from './universe.js';
+
+export interface EnrichmentDeps {
+  readonly db: Database;
+  readonly items: ItemsRepository;
+  readonly resolution: ResolutionRepository;
+  readonly universe: Pick<UniverseRepository, 'categoryNames' | 'unresolvedGroupCategories'>;
+  readonly syncWrites: Pick<SyncWriteRepository, 'bumpGeneration'>;
+  readonly resolver: UniverseResolver;
+  readonly now: () => Date;
+  readonly random: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly logger: Logger;
+  readonly checkpoint: () => void;
+}
+
+const REDERIVE_CHUNK = 500;
+
+/** Recomputes stored derived fields of `contractIds` in chunks; bumps the generation when any changed. */
+export async function rederive(deps: EnrichmentDeps, contractIds: readonly number[]): Promise<number> {
+  let changed = 0;
+  const categoryNames = await deps.universe.categoryNames(deps.db);
+  for (let start = 0; start < contractIds.length; start += REDERIVE_CHUNK) {
+    const chunk = contractIds.slice(start, start + REDERIVE_CHUNK);
+    changed += await withDbRetry(
+      () =>
+        deps.db.transaction(async (tx) => {
+          const sources = await deps.items.derivationSources(tx, chunk);
+          const count = await deps.items.updateDerived(tx, sources.map((s) => deriveUpdate(s, categoryNames, deps.now(), deps.random)));
+          if (count > 0) await deps.syncWrites.bumpGeneration(tx);
+          return count;
+        }),
+      deps.sleep,
+    );
+  }
+  return changed;
+}
+
+/** Phase (b): station systems, then names, for open contracts lacking them (sync.md §5.5). */
+export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
+  const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+  const stationIds = await retry(() => deps.resolution.stationsMissingSystem(deps.db));
+  const relabel = new Set<number>();
+  if (stationIds.length > 0) {
+    const stations = await deps.resolver.resolveStations(stationIds);
+    const applied = await retry(() =>
+      deps.db.transaction(async (tx) => {
+        const result = await deps.resolution.applyStations(tx, [...stations.values()]);
+        if (result.changed > 0) await deps.syncWrites.bumpGeneration(tx);
+        return result;
+      }),
+    );
+    for (const id of applied.endNameChanged) relabel.add(id);
+  }
+  deps.checkpoint();
+
+  const nameIds = await retry(() => deps.resolution.nameIds(deps.db));
+  const names = await deps.resolver.resolveNames(nameIds);
+  const assignments = [...names.entries()].map(([id, name]) => ({ id, name }));
+  const applied = await retry(() =>
+    deps.db.transaction(async (tx) => {
+      const result = await deps.resolution.applyNames(tx, assignments);
+      if (result.changed > 0) await deps.syncWrites.bumpGeneration(tx);
+      return result;
+    }),
+  );
+  for (const id of applied.endNameChanged) relabel.add(id);
+  // A courier's label names its destination, so a new end location name changes it.
+  if (relabel.size > 0) await rederive(deps, [...relabel]);
+}
+
+/**
+ * Phase (d): contracts whose enrichment is incomplete (and due) or of an older version get their
+ * item columns re-resolved from the stored items (no item refetch) and their fields re-derived.
+ */
+export async function runEnrichmentCatchUp(deps: EnrichmentDeps, deadline: number | null): Promise<void> {
+  const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+  const seen = new Set<number>();
+  for (;;) {
+    deps.checkpoint();
+    if (deadline !== null && Date.now() >= deadline) return;
+    const due = (await retry(() => deps.items.enrichmentDue(deps.db, deps.now(), ENRICHMENT_VERSION, REDERIVE_CHUNK))).filter((id) => !seen.has(id));
+    if (due.length === 0) return;
+    for (const id of due) seen.add(id);
+    const sources = await retry(() => deps.items.derivationSources(deps.db, due));
+    const typeIds = [...new Set(sources.flatMap((s) => (s.items ?? []).map((item) => item.typeId)))];
+    const resolved = await deps.resolver.resolveTypes(typeIds);
+    const itemUpdates = sources.flatMap((s) =>
+      (s.items ?? []).map((item) => ({ contract_id: s.contractId, record_id: item.recordId, ...enrichmentColumns(resolved.get(item.typeId)) })),
+    );
+    await retry(() =>
+      deps.db.transaction(async (tx) => {
+        const changed = await deps.items.updateItemEnrichment(tx, itemUpdates);
+        if (changed > 0) await deps.syncWrites.bumpGeneration(tx);
+      }),
+    );
+    await rederive(deps, due);
+  }
+}
+
+/**
+ * Self-healing of the taxonomy (sync.md §5.5): every category of a cached group gets resolved,
+ * and compositions still showing an unnamed category whose name is now known are re-derived.
+ */
+export async function healTaxonomy(deps: EnrichmentDeps): Promise<void> {
+  const unresolved = await withDbRetry(() => deps.universe.unresolvedGroupCategories(deps.db, deps.now()), deps.sleep);
+  if (unresolved.length > 0) await deps.resolver.resolveCategories(unresolved);
+  const stale = await withDbRetry(() => deps.items.contractsWithStaleCompositionNames(deps.db), deps.sleep);
+  if (stale.length > 0) await rederive(deps, stale);
+}

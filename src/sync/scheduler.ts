@@ -1,0 +1,52 @@
+import fastifySchedule from '@fastify/schedule';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler';
+import type { SyncRunner } from './sync-runner.js';
+
+export interface SyncScheduleOptions {
+  readonly runner: Pick<SyncRunner, 'run' | 'requestStop'>;
+  readonly intervalSeconds: number;
+}
+
+/** Longest a shutdown waits for a running sync to reach its next safe point (sync.md §5.7). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * The in-process sync schedule (sync.md §5.7): one job `sync` every AGGREGATION_INTERVAL_SECONDS,
+ * also at startup, never overlapping itself. Closing the app stops the schedule and asks a running
+ * sync to stop at its next safe point.
+ */
+export const syncSchedule = fp(
+  async (app: FastifyInstance, options: SyncScheduleOptions) => {
+    await app.register(fastifySchedule);
+    let current: Promise<unknown> | null = null;
+    let started = false;
+    const task = new AsyncTask(
+      'sync',
+      async () => {
+        const trigger = started ? 'schedule' : 'startup';
+        started = true;
+        current = options.runner.run({ trigger });
+        try {
+          await current;
+        } finally {
+          current = null;
+        }
+      },
+      (error) => app.log.error({ err: error }, 'scheduled sync failed'),
+    );
+    app.addHook('onReady', async () => {
+      app.scheduler.addSimpleIntervalJob(
+        new SimpleIntervalJob({ seconds: options.intervalSeconds, runImmediately: true }, task, { id: 'sync', preventOverrun: true }),
+      );
+    });
+    app.addHook('preClose', async () => {
+      app.scheduler.stop();
+      if (current === null) return;
+      options.runner.requestStop();
+      await Promise.race([current.catch(() => {}), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    });
+  },
+  { name: 'sync-schedule' },
+);

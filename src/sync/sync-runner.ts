@@ -1,0 +1,273 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { EsiClient } from '../esi/types.js';
+import type { ItemsRepository } from '../repositories/items.repository.js';
+import type { ResolutionRepository } from '../repositories/resolution.repository.js';
+import type { RetentionRepository } from '../repositories/retention.repository.js';
+import type { SyncRunsRepository } from '../repositories/sync-runs.repository.js';
+import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
+import type { UniverseRepository } from '../repositories/universe.repository.js';
+import { withDbRetry } from './db-retry.js';
+import type { ListingPageFetcher } from '../esi/listing-pages.js';
+import { sweepRegion, type ParsedListingRow } from './discovery.js';
+import { healTaxonomy, runEnrichmentCatchUp, runResolutionPhase, type EnrichmentDeps } from './enrichment.js';
+import { runItemsPhase, type ParsedItemRow } from './items.js';
+import type { RunLock } from './lock.js';
+import { emptyRegionCounters, emptyRunCounters, StopRun, type RegionOutcome, type RunCounters, type RunOutcome, type RunTrigger } from './model.js';
+import type { SyncMetrics } from './sync-metrics.js';
+import type { UniverseResolver } from './universe.js';
+
+export interface SyncRunnerDeps {
+  readonly config: Pick<AppConfig, 'aggregationRegionIds' | 'aggregationIntervalSeconds' | 'retentionDays' | 'esiMaxConcurrency'>;
+  readonly db: Database;
+  readonly esi: EsiClient;
+  readonly pages: ListingPageFetcher;
+  readonly createLock: () => RunLock;
+  readonly syncWrites: SyncWriteRepository;
+  readonly syncRuns: SyncRunsRepository;
+  readonly items: ItemsRepository;
+  readonly resolution: ResolutionRepository;
+  readonly universe: UniverseRepository;
+  readonly retention: RetentionRepository;
+  readonly resolver: UniverseResolver;
+  readonly parseListingRow: (raw: unknown) => ParsedListingRow;
+  readonly parseItemRow: (raw: unknown) => ParsedItemRow;
+  readonly isDowntime: (now: Date) => boolean;
+  readonly nextPollTime: (receivedAt: Date, lifetimeSeconds: number) => Date;
+  readonly metrics?: SyncMetrics;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly logger: Logger;
+}
+
+export interface RunOptions {
+  readonly trigger: RunTrigger;
+  /** A subset of the configured regions (CLI `--regions`). */
+  readonly regions?: readonly number[];
+  /** Wall-clock budget of the items phase in ms; null drains the queue (CLI default). */
+  readonly itemsBudgetMs?: number | null;
+  readonly skipItems?: boolean;
+  readonly onProgress?: (event: SyncProgress) => void;
+}
+
+export type SyncProgress =
+  | { phase: 'discovery'; regionId: number; state: 'sweeping' | 'done'; outcome?: RegionOutcome; detail?: string | null; counters?: RunCounters }
+  | { phase: 'resolution' | 'enrichment' | 'retention' }
+  | { phase: 'items'; done: number; total: number };
+
+export type RunResult =
+  | { readonly kind: 'skipped'; readonly reason: 'lock_held' | 'lock_unavailable' | 'downtime' }
+  | { readonly kind: 'finished'; readonly runId: number; readonly outcome: RunOutcome; readonly detail: string | null; readonly counters: RunCounters; readonly regions: readonly { regionId: number; outcome: RegionOutcome; detail: string | null }[] };
+
+const MAX_PARALLEL_SWEEPS = 2;
+const RETENTION_BATCH = 1000;
+const RUN_RECORD_DAYS = 90;
+
+/** The run lifecycle of sync.md §5.0: skip, record, phases (a)–(e), finish, release. */
+export function createSyncRunner(deps: SyncRunnerDeps) {
+  const now = deps.now ?? (() => new Date());
+  const random = deps.random ?? Math.random;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let stopRequested = false;
+
+  async function run(options: RunOptions): Promise<RunResult> {
+    stopRequested = false;
+    if (deps.isDowntime(now())) {
+      deps.logger.info({ reason: 'downtime' }, 'sync.skipped');
+      return { kind: 'skipped', reason: 'downtime' };
+    }
+    const lock = deps.createLock();
+    const acquired = await lock.acquire();
+    if (acquired !== 'acquired') {
+      const reason = acquired === 'held' ? 'lock_held' : 'lock_unavailable';
+      deps.logger.info({ reason }, 'sync.skipped');
+      return { kind: 'skipped', reason };
+    }
+    const startedAt = now();
+    const started = performance.now();
+    const requestsBefore = deps.esi.requestCount();
+    const counters = emptyRunCounters();
+    const regionResults: { regionId: number; outcome: RegionOutcome; detail: string | null }[] = [];
+    let runId: number;
+    try {
+      const record = await withDbRetry(() => deps.syncRuns.startRun(deps.db, options.trigger, startedAt), sleep);
+      runId = record.runId;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    const log = deps.logger.child({ run_id: runId });
+    log.info({ trigger: options.trigger }, 'sync.started');
+
+    const checkpoint = () => {
+      if (lock.isLost()) throw new StopRun('lock_lost', 'failure');
+      if (stopRequested) throw new StopRun('shutdown', 'partial');
+      if (deps.isDowntime(now())) throw new StopRun('downtime', 'partial');
+    };
+    const enrichmentDeps: EnrichmentDeps = {
+      db: deps.db, items: deps.items, resolution: deps.resolution, universe: deps.universe, syncWrites: deps.syncWrites,
+      resolver: deps.resolver, now, random, sleep, logger: log, checkpoint,
+    };
+
+    let outcome: RunOutcome = 'success';
+    let detail: string | null = null;
+    try {
+      await discoverDueRegions(options, runId, counters, regionResults, checkpoint, log);
+      checkpoint();
+      options.onProgress?.({ phase: 'resolution' });
+      await runResolutionPhase(enrichmentDeps);
+      if (!options.skipItems) {
+        checkpoint();
+        const budget = options.itemsBudgetMs === undefined
+          ? 0.8 * deps.config.aggregationIntervalSeconds * 1000
+          : options.itemsBudgetMs;
+        const deadline = budget === null ? null : Date.now() + budget;
+        await runItemsPhase(
+          {
+            db: deps.db, esi: deps.esi, items: deps.items, universe: deps.universe, syncWrites: deps.syncWrites, resolver: deps.resolver,
+            parseItemRow: deps.parseItemRow, concurrency: deps.config.esiMaxConcurrency, now, random, sleep, logger: log, checkpoint,
+            onUnavailable: (status) => deps.metrics?.recordUnavailable(status),
+            onProgress: (done, total) => options.onProgress?.({ phase: 'items', done, total }),
+          },
+          counters,
+          deadline,
+        );
+      }
+      checkpoint();
+      options.onProgress?.({ phase: 'enrichment' });
+      await runEnrichmentCatchUp(enrichmentDeps, null);
+      await healTaxonomy(enrichmentDeps);
+      checkpoint();
+      options.onProgress?.({ phase: 'retention' });
+      await retain(log);
+    } catch (error) {
+      if (error instanceof StopRun) {
+        outcome = error.outcome;
+        detail = error.detail;
+        log.warn({ detail }, 'sync stopped early');
+      } else {
+        outcome = 'failure';
+        detail = error instanceof Error ? error.name : 'error';
+        log.error({ err: error }, 'sync failed');
+      }
+    }
+
+    if (detail === null) {
+      const attempted = regionResults.length;
+      const failed = regionResults.filter((r) => r.outcome === 'failure').length;
+      if (attempted > 0 && failed === attempted) {
+        outcome = 'failure';
+        detail = 'all_regions_failed';
+      } else if (regionResults.some((r) => r.outcome !== 'success')) {
+        outcome = 'partial';
+        detail = 'regions';
+      }
+    }
+    counters.esiRequests = deps.esi.requestCount() - requestsBefore;
+    const finishedAt = now();
+    try {
+      await withDbRetry(() => deps.syncRuns.finishRun(deps.db, runId, finishedAt, outcome, detail, counters), sleep);
+    } catch (error) {
+      log.error({ err: error }, 'could not record the end of the run');
+    }
+    await lock.release();
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics?.recordRun(outcome, seconds);
+    deps.metrics?.recordContracts(counters.contractsNew, counters.contractsClosed);
+    deps.metrics?.recordItemsFetched(counters.itemsFetched);
+    log.info({ outcome, detail, duration_s: Math.round(seconds * 10) / 10, ...counters }, 'sync.finished');
+    return { kind: 'finished', runId, outcome, detail, counters, regions: regionResults };
+  }
+
+  /** Phase (a): due regions, largest first, at most two sweeps at a time. */
+  async function discoverDueRegions(
+    options: RunOptions,
+    runId: number,
+    counters: RunCounters,
+    results: { regionId: number; outcome: RegionOutcome; detail: string | null }[],
+    checkpoint: () => void,
+    log: Logger,
+  ): Promise<void> {
+    const configured = options.regions ?? deps.config.aggregationRegionIds;
+    const states = await Promise.all(configured.map((regionId) => withDbRetry(() => deps.syncWrites.regionState(deps.db, regionId), sleep)));
+    const due = states
+      .map((state, index) => ({ regionId: configured[index]!, state }))
+      .filter(({ state }) => !state?.nextPollAt || state.nextPollAt.getTime() <= now().getTime())
+      .sort((a, b) => (b.state?.openCount ?? 0) - (a.state?.openCount ?? 0));
+    for (const { regionId, state } of states.map((state, index) => ({ regionId: configured[index]!, state }))) {
+      if (!due.some((d) => d.regionId === regionId)) log.info({ region_id: regionId, next_poll_at: state?.nextPollAt }, `region not due until ${state?.nextPollAt?.toISOString()}`);
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        checkpoint();
+        const { regionId } = due[next++]!;
+        const regionCounters = emptyRegionCounters();
+        const regionStarted = now();
+        options.onProgress?.({ phase: 'discovery', regionId, state: 'sweeping' });
+        let result: { outcome: RegionOutcome; detail: string | null };
+        try {
+          result = await sweepRegion(
+            {
+              db: deps.db, repo: deps.syncWrites, pages: deps.pages, parseRow: deps.parseListingRow, now, random, sleep,
+              logger: log, checkpoint, nextPollTime: deps.nextPollTime,
+            },
+            regionId,
+            regionCounters,
+          );
+        } catch (error) {
+          if (error instanceof StopRun) throw error;
+          log.error({ region_id: regionId, err: error }, 'region sweep failed');
+          result = { outcome: 'failure', detail: error instanceof Error ? error.name : 'error' };
+        }
+        regionCounters.esiRequests = regionCounters.pagesFetched + regionCounters.pagesNotModified;
+        for (const key of Object.keys(regionCounters) as (keyof typeof regionCounters)[]) counters[key] += regionCounters[key];
+        results.push({ regionId, ...result });
+        await withDbRetry(async () => {
+          await deps.syncRuns.recordRegion(deps.db, {
+            runId, trigger: options.trigger, regionId, startedAt: regionStarted, finishedAt: now(), outcome: result.outcome,
+            detail: result.detail, counters: regionCounters,
+          });
+          await deps.syncWrites.setRegionOutcome(deps.db, regionId, result.outcome, result.detail);
+        }, sleep);
+        log.info({ region_id: regionId, outcome: result.outcome, detail: result.detail, ...regionCounters }, 'sync.region');
+        options.onProgress?.({ phase: 'discovery', regionId, state: 'done', outcome: result.outcome, detail: result.detail, counters });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_SWEEPS, due.length) }, worker));
+  }
+
+  /** Phase (e): retention (sync.md §5.8), one bounded transaction at a time. */
+  async function retain(log: Logger): Promise<void> {
+    const cutoff = new Date(now().getTime() - deps.config.retentionDays * 86_400_000);
+    let deleted = 0;
+    for (;;) {
+      const count = await withDbRetry(
+        () =>
+          deps.db.transaction(async (tx) => {
+            const n = await deps.retention.deleteOldContracts(tx, cutoff, RETENTION_BATCH);
+            if (n > 0) await deps.syncWrites.bumpGeneration(tx);
+            return n;
+          }),
+        sleep,
+      );
+      deleted += count;
+      if (count < RETENTION_BATCH) break;
+    }
+    await withDbRetry(() => deps.retention.deleteOldRuns(deps.db, new Date(now().getTime() - RUN_RECORD_DAYS * 86_400_000)), sleep);
+    await withDbRetry(() => deps.retention.deleteExpiredNegativeEntries(deps.db, now()), sleep);
+    if (deleted > 0) log.info({ deleted }, 'retention deleted old contracts');
+  }
+
+  return {
+    run,
+    /** Asks a running run to stop at its next safe point (shutdown). */
+    requestStop() {
+      stopRequested = true;
+    },
+  };
+}
+
+export type SyncRunner = ReturnType<typeof createSyncRunner>;

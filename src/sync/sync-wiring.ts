@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { KeyValueCache } from '../cache/key-value-cache.js';
+import type { AppConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import { nextPollTime } from '../esi/cache-lifetime.js';
+import { isDowntime } from '../esi/downtime.js';
+import { createEsiClient, createEsiDispatcher } from '../esi/esi-client.js';
+import { createEsiMetrics } from '../esi/esi-metrics.js';
+import { createGovernor } from '../esi/governor.js';
+import { createListingPageFetcher } from '../esi/listing-pages.js';
+import { parseItemRow, parseListingRow } from '../esi/payloads.js';
+import { createItemsRepository } from '../repositories/items.repository.js';
+import { createResolutionRepository } from '../repositories/resolution.repository.js';
+import { createRetentionRepository } from '../repositories/retention.repository.js';
+import { createSyncRunsRepository } from '../repositories/sync-runs.repository.js';
+import { createSyncWriteRepository } from '../repositories/sync-write.repository.js';
+import { createUniverseRepository } from '../repositories/universe.repository.js';
+import { createAdvisoryRunLock, createRedisRunLock } from './lock.js';
+import type { SyncMetrics } from './sync-metrics.js';
+import { createSyncRunner, type SyncRunner } from './sync-runner.js';
+import { createUniverseResolver } from './universe.js';
+
+export type SyncConfig = Pick<
+  AppConfig,
+  | 'esiBaseUrl' | 'esiUserAgent' | 'esiCompatibilityDate' | 'esiTimeoutMs' | 'esiMaxConcurrency' | 'esiMaxRps'
+  | 'esiDowntimeWindow' | 'aggregationRegionIds' | 'aggregationIntervalSeconds' | 'retentionDays'
+>;
+
+export interface SyncWiringOptions {
+  readonly config: SyncConfig;
+  /** The sync's own pool, with its lock and statement timeouts (sync.md §4). */
+  readonly db: Database;
+  readonly databaseUrl: string;
+  readonly cache: KeyValueCache;
+  readonly redis: Redis | null;
+  readonly registry: Registry;
+  readonly syncMetrics: SyncMetrics;
+  readonly logger: Logger;
+  /** Tests inject a MockAgent or a dispatcher pointed at the fake ESI. */
+  readonly dispatcher?: Dispatcher;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SyncComponents {
+  readonly runner: SyncRunner;
+  close(): Promise<void>;
+}
+
+/** Builds the ESI client (one governor per process), the repositories and the run lifecycle. */
+export function createSyncComponents(options: SyncWiringOptions): SyncComponents {
+  const { config, logger } = options;
+  const esiMetrics = createEsiMetrics(options.registry);
+  const governor = createGovernor({
+    maxConcurrency: config.esiMaxConcurrency,
+    maxRps: config.esiMaxRps,
+    downtimeWindow: config.esiDowntimeWindow,
+    onPause: (event) => {
+      esiMetrics.onPause(event);
+      logger.warn({ reason: event.reason, seconds: event.seconds, group: event.group }, 'esi.pause');
+    },
+    onErrorLimitRemain: esiMetrics.onErrorLimitRemain,
+    onInflightChange: esiMetrics.onInflightChange,
+  });
+  const esi = createEsiClient({
+    config,
+    dispatcher: options.dispatcher ?? createEsiDispatcher(config),
+    governor,
+    onResponse: esiMetrics.onResponse,
+  });
+  const pages = createListingPageFetcher({
+    client: esi,
+    cache: options.cache,
+    ttlExtraSeconds: config.aggregationIntervalSeconds,
+    onCacheError: (error) => logger.warn({ err: { message: (error as Error)?.message } }, 'listing page cache unavailable'),
+  });
+  const syncWrites = createSyncWriteRepository();
+  const universe = createUniverseRepository();
+  const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now: options.now ?? (() => new Date()), logger });
+  const runner = createSyncRunner({
+    config,
+    db: options.db,
+    esi,
+    pages,
+    createLock: () =>
+      options.redis
+        ? createRedisRunLock(options.redis, { onLost: (reason) => logger.error({ reason }, 'sync lock lost') })
+        : createAdvisoryRunLock(options.databaseUrl, { onLost: (reason) => logger.error({ reason }, 'sync lock lost') }),
+    syncWrites,
+    syncRuns: createSyncRunsRepository(),
+    items: createItemsRepository(),
+    resolution: createResolutionRepository(),
+    universe,
+    retention: createRetentionRepository(),
+    resolver,
+    parseListingRow,
+    parseItemRow,
+    isDowntime: (now) => isDowntime(config.esiDowntimeWindow, now),
+    nextPollTime: (receivedAt, lifetimeSeconds) => nextPollTime(receivedAt, lifetimeSeconds),
+    metrics: options.syncMetrics,
+    now: options.now,
+    sleep: options.sleep,
+    logger,
+  });
+  return {
+    runner,
+    async close() {
+      runner.requestStop();
+      governor.close();
+      await esi.close();
+    },
+  };
+}
