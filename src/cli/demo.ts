@@ -1,0 +1,75 @@
+/**
+ * `npm run demo`: the offline fake ESI plus the service pointed at it, on an embedded database of
+ * its own (./.data/demo-postgres), so contracts appear at http://127.0.0.1:8000/contracts/ within a
+ * minute with no network and no configuration. Ctrl-C stops both.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DEMO_REGIONS = [10000002, 10000043, 10000032];
+const PORT = process.env.PORT ?? '8000';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const children: ChildProcess[] = [];
+function stopAll(code: number): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 12_000).unref();
+  Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))))).then(
+    () => process.exit(code),
+  );
+}
+process.once('SIGINT', () => stopAll(0));
+process.once('SIGTERM', () => stopAll(0));
+
+const esiPort = await freePort();
+// Realistic latency (80 ± 40 ms) so the demo behaves like the real ESI, only smaller.
+const fakeEsi = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'test/fake-esi/cli.ts', '--port', String(esiPort), '--regions', String(DEMO_REGIONS.length), '--contracts', '2000', '--latency', '80', '--jitter', '40'],
+  { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+children.push(fakeEsi);
+const esiUrl = await new Promise<string>((resolve, reject) => {
+  let buffered = '';
+  fakeEsi.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const url = /https?:\/\/\S+/.exec(buffered)?.[0];
+    if (url) resolve(url);
+  });
+  fakeEsi.once('exit', (code) => reject(new Error(`fake ESI exited with ${code}`)));
+});
+fakeEsi.stdout!.resume();
+console.log(`demo: fake ESI at ${esiUrl}`);
+
+const service = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PORT,
+    ESI_BASE_URL: esiUrl,
+    ESI_USER_AGENT: 'HangarBayDemo/{version} (demo; +http://127.0.0.1)',
+    ESI_DOWNTIME_WINDOW: 'off',
+    ESI_MAX_RPS: '100',
+    AGGREGATION_REGION_IDS: JSON.stringify(DEMO_REGIONS),
+    AGGREGATION_INTERVAL_SECONDS: '60',
+    EMBEDDED_DB_DIR: process.env.EMBEDDED_DB_DIR ?? './.data/demo-postgres',
+    ENVIRONMENT: 'development',
+  },
+});
+children.push(service);
+service.once('exit', (code) => stopAll(code ?? 1));
+fakeEsi.once('exit', (code) => stopAll(code ?? 1));
+console.log(`demo: service starting on http://127.0.0.1:${PORT}/contracts/ (Ctrl-C to stop)`);
