@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Every configuration variable of sync.md §7, parsed once at startup. Nothing else reads process.env. */
@@ -129,17 +129,22 @@ const checkUserAgent: Check<string> = (raw) => {
     : { problem: 'must start with Name/Version and contain a contact email or URL' };
 };
 
-/** Region ids come as a JSON array or a comma list; each problem names the element's index. */
+/**
+ * Region ids come as a JSON array or a comma list; each problem names the element's index and,
+ * like every config message, quotes the variable's whole value (sync.md §7).
+ */
 function parseRegionIds(raw: string): { value: number[] } | { problems: string[] } {
   const trimmed = raw.trim();
+  const got = JSON.stringify(raw);
+  const notAList = { problems: [`must be a JSON array or a comma-separated list of region ids (got ${got})`] };
   let elements: unknown[];
   if (trimmed.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      if (!Array.isArray(parsed)) return { problems: ['must be a JSON array or a comma-separated list of region ids'] };
+      if (!Array.isArray(parsed)) return notAList;
       elements = parsed;
     } catch {
-      return { problems: ['must be a JSON array or a comma-separated list of region ids'] };
+      return notAList;
     }
   } else {
     elements = trimmed === '' ? [] : trimmed.split(',').map((part) => part.trim());
@@ -147,17 +152,16 @@ function parseRegionIds(raw: string): { value: number[] } | { problems: string[]
   const problems: string[] = [];
   const ids: number[] = [];
   elements.forEach((element, index) => {
-    const text = typeof element === 'string' ? element : JSON.stringify(element);
     const isInteger =
       (typeof element === 'number' && Number.isInteger(element)) ||
       (typeof element === 'string' && /^[+-]?\d+$/.test(element));
     if (!isInteger) {
-      problems.push(`element ${index} is not an integer (got ${JSON.stringify(text)})`);
+      problems.push(`element ${index} is not an integer (got ${got})`);
       return;
     }
     const id = Number(element);
     if (id < 10_000_000 || id > 19_999_999) {
-      problems.push(`element ${index} must be a region id from 10000000 to 19999999 (got ${JSON.stringify(text)})`);
+      problems.push(`element ${index} must be a region id from 10000000 to 19999999 (got ${got})`);
       return;
     }
     if (!ids.includes(id)) ids.push(id);
@@ -239,4 +243,21 @@ export function roleSyncs(role: Role): boolean {
 /** Whether `role` serves the contract routes. */
 export function roleServesApi(role: Role): boolean {
   return role !== 'worker';
+}
+
+/**
+ * For entry points: reads an optional `.env` (never overriding the environment), then the config;
+ * a configuration error prints one `config: …` line per problem and exits with status 78.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
+    }
+    throw error;
+  }
 }

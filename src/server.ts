@@ -1,23 +1,11 @@
-import { existsSync } from 'node:fs';
-import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig, roleSyncs } from './config.js';
+import { loadConfigOrExit, roleSyncs } from './config.js';
 import { buildApp } from './app.js';
 import { createContainer } from './container.js';
 import { prepareDatabase } from './infrastructure.js';
 import { createLogger } from './logger.js';
 import { syncSchedule } from './sync/scheduler.js';
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(CONFIG_ERROR_EXIT_CODE);
-  }
-  throw error;
-}
+const config = loadConfigOrExit();
 
 const logger = createLogger(config);
 if (roleSyncs(config.role) && config.esiUserAgentIsDefault) {

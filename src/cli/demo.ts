@@ -4,23 +4,12 @@
  * minute with no network and no configuration. Ctrl-C stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../db/embedded.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_REGIONS = [10000002, 10000043, 10000032];
 const PORT = process.env.PORT ?? '8000';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 function stopAll(code: number): void {

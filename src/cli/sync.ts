@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { CONFIG_ERROR_EXIT_CODE, ConfigError, loadConfig } from '../config.js';
+import { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from '../config.js';
 import { createContainer } from '../container.js';
 import { prepareDatabase } from '../infrastructure.js';
 import type { RunResult, SyncProgress } from '../sync/sync-runner.js';
@@ -16,27 +15,25 @@ function usage(message: string): never {
   process.exit(CONFIG_ERROR_EXIT_CODE);
 }
 
-const { values } = parseArgs({
-  options: {
-    regions: { type: 'string' },
-    'items-budget': { type: 'string', default: 'all' },
-    'no-items': { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
-
-if (existsSync('.env')) process.loadEnvFile('.env');
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(CONFIG_ERROR_EXIT_CODE);
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        regions: { type: 'string' },
+        'items-budget': { type: 'string', default: 'all' },
+        'no-items': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    // An unknown or malformed option is a usage error (78), not a run outcome (1 would read as partial).
+    return usage(error instanceof Error ? error.message : String(error));
   }
-  throw error;
 }
+const { values } = parseOptions();
+
+const config = loadConfigOrExit();
 
 let regions: number[] | undefined;
 if (values.regions !== undefined) {
