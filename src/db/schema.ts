@@ -114,7 +114,21 @@ export const contracts = pgTable(
     index('contracts_open_station_idx').on(t.startLocationId).where(OPEN),
     index('contracts_open_segment_idx').on(t.segment, t.dateIssued.desc()).where(OPEN),
     index('contracts_open_bpc_idx').on(t.isBlueprintCopyContract, t.dateIssued.desc()).where(OPEN),
-    index('contracts_open_expiry_idx').on(t.dateExpired).where(OPEN),
+    // Covers the grouped counts query (api.md §6.5) for the contract-level filters, so counting the
+    // live set is an index-only scan instead of a pass over wide heap rows.
+    index('contracts_open_counts_idx')
+      .on(
+        t.dateExpired,
+        t.segment,
+        t.isShipContract,
+        t.startLocationSystemId,
+        t.regionId,
+        t.isBlueprintCopyContract,
+        t.price,
+        t.collateral,
+        t.startLocationId,
+      )
+      .where(OPEN),
     index('contracts_region_last_seen_idx').on(t.regionId, t.lastSeenAt),
     index('contracts_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
     index('contracts_items_queue_idx')

@@ -189,6 +189,14 @@ export function createSyncWriteRepository() {
           hold_since = EXCLUDED.hold_since, updated_at = now()`);
     },
 
+    /**
+     * Refreshes planner statistics after a bulk change: until autovacuum gets to it, a freshly
+     * filled table is planned as nearly empty and list queries pick full scans.
+     */
+    async analyze(executor: Executor, tables: readonly ('contracts' | 'contract_items')[]): Promise<void> {
+      await executor.execute(sql.raw(`ANALYZE ${tables.join(', ')}`));
+    },
+
     async setHold(tx: Executor, regionId: number, holdSince: Date): Promise<void> {
       await tx.execute(sql`
         INSERT INTO sync_regions (region_id, hold_since, updated_at) VALUES (${regionId}, ${holdSince.toISOString()}::timestamptz, now())

@@ -62,6 +62,8 @@ export type RunResult =
   | { readonly kind: 'finished'; readonly runId: number; readonly outcome: RunOutcome; readonly detail: string | null; readonly counters: RunCounters; readonly regions: readonly { regionId: number; outcome: RegionOutcome; detail: string | null }[] };
 
 const MAX_PARALLEL_SWEEPS = 2;
+/** Rows changed in one run beyond which planner statistics are refreshed at once. */
+const BULK_CHANGE_ROWS = 1000;
 const RETENTION_BATCH = 1000;
 const RUN_RECORD_DAYS = 90;
 
@@ -115,6 +117,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     let detail: string | null = null;
     try {
       await discoverDueRegions(options, runId, counters, regionResults, checkpoint, log);
+      if (counters.contractsNew + counters.contractsClosed >= BULK_CHANGE_ROWS) {
+        await withDbRetry(() => deps.syncWrites.analyze(deps.db, ['contracts']), sleep);
+      }
       checkpoint();
       options.onProgress?.({ phase: 'resolution' });
       await runResolutionPhase(enrichmentDeps);
@@ -134,6 +139,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           counters,
           deadline,
         );
+        if (counters.itemRows >= BULK_CHANGE_ROWS) await withDbRetry(() => deps.syncWrites.analyze(deps.db, ['contracts', 'contract_items']), sleep);
       }
       checkpoint();
       options.onProgress?.({ phase: 'enrichment' });

@@ -1,0 +1,2 @@
+DROP INDEX "contracts_open_expiry_idx";--> statement-breakpoint
+CREATE INDEX "contracts_open_counts_idx" ON "contracts" USING btree ("date_expired","segment","is_ship_contract","start_location_system_id","region_id","is_blueprint_copy_contract","price","collateral","start_location_id") WHERE closed_at IS NULL;
