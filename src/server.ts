@@ -33,7 +33,7 @@ async function shutdown(signal: string): Promise<void> {
   shuttingDown = true;
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
   // A request stuck on a dead dependency must not hold the process forever.
-  const forced = setTimeout(() => process.exit(1), 10_000).unref();
+  const forced = setTimeout(() => process.exit(1), 20_000).unref();
   try {
     await app.close();
     await container.close();

@@ -45,6 +45,12 @@ export function createEsiMetrics(registry: Registry): EsiMetrics {
     help: 'ESI requests in flight.',
     registers: [registry],
   });
+  const lowWater = new Gauge({
+    name: 'hangar_bay_esi_error_limit_low_water',
+    help: 'Lowest X-ESI-Error-Limit-Remain seen by this process.',
+    registers: [registry],
+  });
+  let lowest: number | null = null;
   for (const reason of ['error_limit', '420', '429', 'downtime']) pauses.inc({ reason }, 0);
 
   return {
@@ -57,6 +63,10 @@ export function createEsiMetrics(registry: Registry): EsiMetrics {
     },
     onErrorLimitRemain(remain) {
       errorLimitRemain.set(remain);
+      if (lowest === null || remain < lowest) {
+        lowest = remain;
+        lowWater.set(remain);
+      }
     },
     onInflightChange(count) {
       inflight.set(count);
