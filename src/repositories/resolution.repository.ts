@@ -26,7 +26,7 @@ export function createResolutionRepository() {
 
     /**
      * Sets systems (and station names where still unknown) from resolved stations; returns the
-     * number of rows changed and the contracts whose end location name was set.
+     * number of rows changed and the couriers whose end location name was set (their label names it).
      */
     async applyStations(
       tx: Executor,
@@ -46,7 +46,7 @@ export function createResolutionRepository() {
         )
         UPDATE contracts c SET end_location_system_id = s.system_id, end_location_name = COALESCE(c.end_location_name, s.name)
         FROM s, old WHERE c.contract_id = old.contract_id AND c.end_location_id = s.station_id
-        RETURNING c.contract_id, old.unnamed AND s.name IS NOT NULL AS named`);
+        RETURNING c.contract_id, old.unnamed AND s.name IS NOT NULL AND c.type = 'courier' AS named`);
       return {
         changed: (start as unknown as { count: number }).count + end.length,
         endNameChanged: end.filter((row) => row.named).map((row) => Number(row.contract_id)),
@@ -65,8 +65,8 @@ export function createResolutionRepository() {
 
     /**
      * Applies resolved names to open contracts: a name is written when it differs from the stored
-     * one (a rename updates; a missing answer never clears). Returns the ids of contracts whose
-     * end location name changed (their courier label must be re-derived) and the number changed.
+     * one (a rename updates; a missing answer never clears). Returns the number of rows changed and
+     * the couriers whose end location name changed: only a courier's label names its destination.
      */
     async applyNames(tx: Executor, names: readonly NameAssignment[]): Promise<{ changed: number; endNameChanged: number[] }> {
       if (names.length === 0) return { changed: 0, endNameChanged: [] };
@@ -83,12 +83,12 @@ export function createResolutionRepository() {
           WHERE c.${sql.raw(idColumn)} = n.id AND c.closed_at IS NULL AND c.${sql.raw(nameColumn)} IS DISTINCT FROM n.name`);
         changed += (result as unknown as { count: number }).count;
       }
-      const end = await tx.execute<{ contract_id: string }>(sql`
+      const end = await tx.execute<{ contract_id: string; courier: boolean }>(sql`
         UPDATE contracts c SET end_location_name = n.name
         FROM json_to_recordset(${payload}::json) AS n(id bigint, name text)
         WHERE c.end_location_id = n.id AND c.closed_at IS NULL AND c.end_location_name IS DISTINCT FROM n.name
-        RETURNING c.contract_id`);
-      return { changed: changed + end.length, endNameChanged: end.map((row) => Number(row.contract_id)) };
+        RETURNING c.contract_id, c.type = 'courier' AS courier`);
+      return { changed: changed + end.length, endNameChanged: end.filter((row) => row.courier).map((row) => Number(row.contract_id)) };
     },
   };
 }

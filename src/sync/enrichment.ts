@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import type { ItemsRepository } from '../repositories/items.repository.js';
 import type { ResolutionRepository } from '../repositories/resolution.repository.js';
@@ -48,34 +48,38 @@ export async function rederive(deps: EnrichmentDeps, contractIds: readonly numbe
 /** Phase (b): station systems, then names, for open contracts lacking them (sync.md §5.5). */
 export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+  const categoryNames = await retry(() => deps.universe.categoryNames(deps.db));
+  // A courier's label names its destination, so a new end location name changes it. It is
+  // re-derived in the commit that sets the name: a crash in between would leave the old label
+  // behind for good, as no later run sees the name change again (sync.md I3).
+  const relabel = async (tx: Executor, contractIds: readonly number[]) => {
+    if (contractIds.length === 0) return;
+    const sources = await deps.items.derivationSources(tx, contractIds);
+    await deps.items.updateDerived(tx, sources.map((s) => deriveUpdate(s, categoryNames, deps.now(), deps.random)));
+  };
   const stationIds = await retry(() => deps.resolution.stationsMissingSystem(deps.db));
-  const relabel = new Set<number>();
   if (stationIds.length > 0) {
     const stations = await deps.resolver.resolveStations(stationIds);
-    const applied = await retry(() =>
+    await retry(() =>
       deps.db.transaction(async (tx) => {
         const result = await deps.resolution.applyStations(tx, [...stations.values()]);
+        await relabel(tx, result.endNameChanged);
         if (result.changed > 0) await deps.syncWrites.bumpGeneration(tx);
-        return result;
       }),
     );
-    for (const id of applied.endNameChanged) relabel.add(id);
   }
   deps.checkpoint();
 
   const nameIds = await retry(() => deps.resolution.nameIds(deps.db));
   const names = await deps.resolver.resolveNames(nameIds);
   const assignments = [...names.entries()].map(([id, name]) => ({ id, name }));
-  const applied = await retry(() =>
+  await retry(() =>
     deps.db.transaction(async (tx) => {
       const result = await deps.resolution.applyNames(tx, assignments);
+      await relabel(tx, result.endNameChanged);
       if (result.changed > 0) await deps.syncWrites.bumpGeneration(tx);
-      return result;
     }),
   );
-  for (const id of applied.endNameChanged) relabel.add(id);
-  // A courier's label names its destination, so a new end location name changes it.
-  if (relabel.size > 0) await rederive(deps, [...relabel]);
 }
 
 /**

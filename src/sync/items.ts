@@ -101,16 +101,20 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
         ...enrichmentColumns(resolved.get(item.typeId)),
       })),
     );
-    await retry(() =>
+    const incomplete = await retry(() =>
       deps.db.transaction(async (tx) => {
         const marked = await deps.items.insertItems(tx, batch.map((entry) => entry.contractId), rows, deps.now());
         const sources = await deps.items.derivationSources(tx, marked);
-        await deps.items.updateDerived(tx, sources.map((source) => deriveUpdate(source, categoryNames, deps.now(), deps.random)));
+        const updates = sources.map((source) => deriveUpdate(source, categoryNames, deps.now(), deps.random));
+        await deps.items.updateDerived(tx, updates);
         await deps.syncWrites.bumpGeneration(tx);
+        return updates.filter((update) => update.enrichment?.status === 'incomplete').length;
       }),
     );
     counters.itemsFetched += batch.length;
     counters.itemRows += rows.length;
+    // An enrichment failure (a type left unresolved) is routine and retried: counted in errors only (sync.md §5.6).
+    counters.errors += incomplete;
   }
 
   async function handle(contractId: number): Promise<void> {

@@ -6,6 +6,7 @@ import type { KeyValueCache } from '../cache/key-value-cache.js';
 import type { AppConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { nextPollTime } from '../esi/cache-lifetime.js';
+import { systemClock } from '../esi/clock.js';
 import { isDowntime } from '../esi/downtime.js';
 import { createEsiClient, createEsiDispatcher } from '../esi/esi-client.js';
 import { createEsiMetrics } from '../esi/esi-metrics.js';
@@ -65,10 +66,13 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
     onErrorLimitRemain: esiMetrics.onErrorLimitRemain,
     onInflightChange: esiMetrics.onInflightChange,
   });
+  const injectedNow = options.now;
   const esi = createEsiClient({
     config,
     dispatcher: options.dispatcher ?? createEsiDispatcher(config),
     governor,
+    // Receive times (and so next-poll times, sync.md §3.3) follow the sync's clock; waits stay real.
+    ...(injectedNow ? { clock: { now: () => injectedNow().getTime(), sleep: systemClock.sleep } } : {}),
     onResponse: esiMetrics.onResponse,
   });
   const pages = createListingPageFetcher({
@@ -79,7 +83,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
   });
   const syncWrites = createSyncWriteRepository();
   const universe = createUniverseRepository();
-  const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now: options.now ?? (() => new Date()), logger });
+  const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now: options.now ?? (() => new Date()), logger, sleep: options.sleep });
   const runner = createSyncRunner({
     config,
     db: options.db,

@@ -4,6 +4,7 @@ import { categorySchema, groupSchema, namesResponseSchema, stationSchema, typeSc
 import type { EsiClient, EsiRoute } from '../esi/types.js';
 import type { GroupInfo, StationInfo, TypeInfo, UniverseRepository } from '../repositories/universe.repository.js';
 import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
+import { withDbRetry } from './db-retry.js';
 
 export interface UniverseDeps {
   readonly db: Database;
@@ -12,6 +13,8 @@ export interface UniverseDeps {
   readonly syncWrites: Pick<SyncWriteRepository, 'bumpGeneration'>;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Waits between database retries (sync.md §8); tests inject a fast one. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What an item needs from the type → group → category chain (sync.md §5.5). */
@@ -62,6 +65,9 @@ async function fetchEach<T>(
 export function createUniverseResolver(deps: UniverseDeps) {
   const { universe } = deps;
   const retryAt = () => new Date(deps.now().getTime() + NOT_FOUND_MEMORY_MS);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  // Every database step is retried like the rest of the run's (1, 2, 4 s), then the run fails.
+  const retry = <T>(step: () => Promise<T>) => withDbRetry(step, sleep);
 
   /**
    * Makes sure every type (and its group and category) is cached, fetching E5 → E6 → E7 for the
@@ -69,7 +75,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
    */
   async function resolveTypes(typeIds: readonly number[]): Promise<Map<number, ResolvedType>> {
     const now = deps.now();
-    const missingTypes = await universe.missing(deps.db, 'esi_types', typeIds, now);
+    const missingTypes = await retry(() => universe.missing(deps.db, 'esi_types', typeIds, now));
     if (missingTypes.length > 0) {
       const fetched = await fetchEach(deps, 'universe_types', (id) => `/universe/types/${id}`, missingTypes, (json) => {
         const parsed = typeSchema.safeParse(json);
@@ -77,9 +83,9 @@ export function createUniverseResolver(deps: UniverseDeps) {
           ? ({ typeId: parsed.data.type_id, name: parsed.data.name, groupId: parsed.data.group_id, marketGroupId: parsed.data.market_group_id ?? null } satisfies TypeInfo)
           : null;
       });
-      await deps.db.transaction((tx) => universe.storeTypes(tx, fetched.found, fetched.notFound, now, retryAt()));
+      await retry(() => deps.db.transaction((tx) => universe.storeTypes(tx, fetched.found, fetched.notFound, now, retryAt())));
     }
-    const types = await universe.types(deps.db, typeIds);
+    const types = await retry(() => universe.types(deps.db, typeIds));
     const groups = await resolveGroups([...new Set([...types.values()].map((t) => t.groupId).filter((id): id is number => id !== null))]);
     const resolved = new Map<number, ResolvedType>();
     for (const id of typeIds) {
@@ -97,18 +103,20 @@ export function createUniverseResolver(deps: UniverseDeps) {
 
   async function resolveGroups(groupIds: readonly number[]): Promise<Map<number, GroupInfo>> {
     const now = deps.now();
-    const missingGroups = await universe.missing(deps.db, 'esi_groups', groupIds, now);
+    const missingGroups = await retry(() => universe.missing(deps.db, 'esi_groups', groupIds, now));
     if (missingGroups.length > 0) {
       const fetched = await fetchEach(deps, 'universe_groups', (id) => `/universe/groups/${id}`, missingGroups, (json) => {
         const parsed = groupSchema.safeParse(json);
         return parsed.success ? ({ groupId: parsed.data.group_id, name: parsed.data.name, categoryId: parsed.data.category_id } satisfies GroupInfo) : null;
       });
-      await deps.db.transaction(async (tx) => {
-        await universe.storeGroups(tx, fetched.found, fetched.notFound, now, retryAt());
-        if (fetched.found.length > 0) await deps.syncWrites.bumpGeneration(tx);
-      });
+      await retry(() =>
+        deps.db.transaction(async (tx) => {
+          await universe.storeGroups(tx, fetched.found, fetched.notFound, now, retryAt());
+          if (fetched.found.length > 0) await deps.syncWrites.bumpGeneration(tx);
+        }),
+      );
     }
-    const groups = await universe.groups(deps.db, groupIds);
+    const groups = await retry(() => universe.groups(deps.db, groupIds));
     await resolveCategories([...new Set([...groups.values()].map((g) => g.categoryId).filter((id): id is number => id !== null))]);
     return groups;
   }
@@ -116,30 +124,32 @@ export function createUniverseResolver(deps: UniverseDeps) {
   /** Returns the ids of categories learned by this call (composition names may change). */
   async function resolveCategories(categoryIds: readonly number[]): Promise<number[]> {
     const now = deps.now();
-    const missingCategories = await universe.missing(deps.db, 'esi_categories', categoryIds, now);
+    const missingCategories = await retry(() => universe.missing(deps.db, 'esi_categories', categoryIds, now));
     if (missingCategories.length === 0) return [];
     const fetched = await fetchEach(deps, 'universe_categories', (id) => `/universe/categories/${id}`, missingCategories, (json) => {
       const parsed = categorySchema.safeParse(json);
       return parsed.success ? { categoryId: parsed.data.category_id, name: parsed.data.name } : null;
     });
-    await deps.db.transaction(async (tx) => {
-      await universe.storeCategories(tx, fetched.found, fetched.notFound, now, retryAt());
-      if (fetched.found.length > 0) await deps.syncWrites.bumpGeneration(tx);
-    });
+    await retry(() =>
+      deps.db.transaction(async (tx) => {
+        await universe.storeCategories(tx, fetched.found, fetched.notFound, now, retryAt());
+        if (fetched.found.length > 0) await deps.syncWrites.bumpGeneration(tx);
+      }),
+    );
     return fetched.found.map((c) => c.categoryId);
   }
 
   async function resolveStations(stationIds: readonly number[]): Promise<Map<number, StationInfo>> {
     const now = deps.now();
-    const missingStations = await universe.missing(deps.db, 'esi_stations', stationIds, now);
+    const missingStations = await retry(() => universe.missing(deps.db, 'esi_stations', stationIds, now));
     if (missingStations.length > 0) {
       const fetched = await fetchEach(deps, 'universe_stations', (id) => `/universe/stations/${id}`, missingStations, (json) => {
         const parsed = stationSchema.safeParse(json);
         return parsed.success ? ({ stationId: parsed.data.station_id, name: parsed.data.name, systemId: parsed.data.system_id } satisfies StationInfo) : null;
       });
-      await deps.db.transaction((tx) => universe.storeStations(tx, fetched.found, fetched.notFound, now, retryAt()));
+      await retry(() => deps.db.transaction((tx) => universe.storeStations(tx, fetched.found, fetched.notFound, now, retryAt())));
     }
-    return universe.stations(deps.db, stationIds);
+    return retry(() => universe.stations(deps.db, stationIds));
   }
 
   /** POSTs one chunk; a rejected chunk (404/400) is bisected so one bad id costs ~20 requests. */
@@ -170,7 +180,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
   async function resolveNames(ids: readonly number[]): Promise<Map<number, string>> {
     const now = deps.now();
     const unique = [...new Set(ids)].sort((a, b) => a - b);
-    const cached = await universe.names(deps.db, unique, now);
+    const cached = await retry(() => universe.names(deps.db, unique, now));
     const misses = unique.filter((id) => !cached.has(id));
     const answers: { id: number; name: string | null; category: string | null; unresolvable: boolean }[] = [];
     const chunks: number[][] = [];
@@ -187,7 +197,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
             ? null
             : new Date(now.getTime() + NAME_LIFETIME_MS),
       }));
-      await deps.db.transaction((tx) => universe.storeNames(tx, stored, now));
+      await retry(() => deps.db.transaction((tx) => universe.storeNames(tx, stored, now)));
     }
     const names = new Map<number, string>();
     for (const entry of [...cached.values(), ...answers]) if (entry.name !== null) names.set(entry.id, entry.name);
