@@ -18,6 +18,25 @@ const LOST_AFTER_FAILING_MS = 40_000;
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
+/**
+ * A client that is still connecting (just created by a CLI run or at startup, or reconnecting) is
+ * not "unreachable" yet: without an offline queue its commands would fail at once.
+ */
+const READY_WAIT_MS = 2_000;
+
+function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready' || redis.status === 'end') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}
+
 export interface RedisLockOptions {
   readonly key?: string;
   readonly ttlMs?: number;
@@ -50,6 +69,7 @@ export function createRedisRunLock(redis: Redis, options: RedisLockOptions = {})
     async acquire() {
       let reply: string | null;
       try {
+        await whenReady(redis, READY_WAIT_MS);
         reply = await redis.set(key, token, 'PX', ttlMs, 'NX');
       } catch {
         // Never fall back to another lock: replicas seeing Redis differently would both run.
