@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { AppConfig } from './config.js';
@@ -14,6 +15,7 @@ import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
 import { createSyncComponents, type SyncComponents, type SyncConfig, type SyncWiringOptions } from './sync/sync-wiring.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { loggableError } from './logger.js';
 
 export interface Container {
   readonly database: DatabaseHandle;
@@ -49,7 +51,7 @@ export function createContainer(options: ContainerOptions): Container {
     // Rate-limited: an outage would otherwise log once per request.
     if (Date.now() - cacheErrorLogged < 10_000) return;
     cacheErrorLogged = Date.now();
-    logger.warn({ err: { message: (error as Error)?.message } }, 'cache unavailable, serving from Postgres');
+    logger.warn({ err: loggableError(error) }, 'cache unavailable, serving from Postgres');
   };
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, { onError: logCacheError }) : null;
   const cache = redis ? createRedisCache(redis) : createMemoryCache();
@@ -61,7 +63,7 @@ export function createContainer(options: ContainerOptions): Container {
   // for a dropped listener connection.
   const listening = database.sql
     .listen('hangar_bay_generation', (payload) => generation.observe(Number(payload)))
-    .catch((error: unknown) => logger.warn({ err: { message: (error as Error)?.message } }, 'generation LISTEN unavailable, polling'));
+    .catch((error: unknown) => logger.warn({ err: loggableError(error) }, 'generation LISTEN unavailable, polling'));
 
   const metrics = createMetrics(async () => {
     const [state, freshness] = await Promise.all([
@@ -137,7 +139,8 @@ export function createContainer(options: ContainerOptions): Container {
       return components;
     },
     async close() {
-      await listening.then((subscription) => subscription?.unlisten()).catch(() => {});
+      // Bounded: with the database unreachable, unlisten would wait for a connection forever.
+      await Promise.race([listening.then((subscription) => subscription?.unlisten()).catch(() => {}), delay(1000)]);
       await Promise.allSettled(syncComponents.map((components) => components.close()));
       await Promise.allSettled([database.close(), probe.close(), ...syncPools.map((pool) => pool.close()), cache.close()]);
     },

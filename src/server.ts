@@ -2,7 +2,7 @@ import { loadConfigOrExit, roleSyncs } from './config.js';
 import { buildApp } from './app.js';
 import { createContainer } from './container.js';
 import { prepareDatabase } from './infrastructure.js';
-import { createLogger } from './logger.js';
+import { createLogger, loggableError } from './logger.js';
 import { syncSchedule } from './sync/scheduler.js';
 
 const config = loadConfigOrExit();
@@ -50,7 +50,7 @@ process.once('SIGINT', () => void shutdown('SIGINT'));
 try {
   await app.listen({ port: config.port, host: config.host });
 } catch (error) {
-  logger.fatal({ err: error }, 'could not listen');
+  logger.fatal({ err: loggableError(error) }, 'could not listen');
   await container.close();
   if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
   process.exit(1);

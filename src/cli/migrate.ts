@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { loadConfigOrExit } from '../config.js';
 import { prepareDatabase } from '../infrastructure.js';
+import { loggableError } from '../logger.js';
 
 const config = loadConfigOrExit();
 const logger = pino({ level: config.logLevel, base: { service: 'hangar-bay', command: 'migrate' } });
@@ -11,6 +12,6 @@ try {
   if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
   process.exit(0);
 } catch (error) {
-  logger.error({ err: error }, 'migration failed');
+  logger.error({ err: loggableError(error) }, 'migration failed');
   process.exit(1);
 }

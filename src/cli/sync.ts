@@ -11,7 +11,7 @@ const JSON_PROGRESS_EVERY_MS = 5_000;
 const RATE_WINDOW_MS = 60_000;
 
 function usage(message: string): never {
-  console.error(`sync: ${message}\nusage: npm run sync -- [--regions 10000002,10000043] [--items-budget <seconds|all>] [--no-items] [--json]`);
+  console.error(`sync: ${message}\nusage: npm run sync -- [--regions 10000002,10000043] [--items-budget <seconds|all>] [--no-items] [--refresh-universe] [--json]`);
   process.exit(CONFIG_ERROR_EXIT_CODE);
 }
 
@@ -22,6 +22,7 @@ function parseOptions() {
         regions: { type: 'string' },
         'items-budget': { type: 'string', default: 'all' },
         'no-items': { type: 'boolean', default: false },
+    'refresh-universe': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -142,7 +143,7 @@ process.once('SIGTERM', stop);
 
 let result: RunResult;
 try {
-  result = await sync.runner.run({ trigger: 'cli', regions, itemsBudgetMs, skipItems: values['no-items'], onProgress });
+  result = await sync.runner.run({ trigger: 'cli', regions, itemsBudgetMs, skipItems: values['no-items'], refreshUniverse: values['refresh-universe'], onProgress });
 } finally {
   clearInterval(ticker);
   await container.close();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { loggableError } from '../logger.js';
 import { RequestValidationError } from '../services/validation-errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -25,25 +26,6 @@ export function canonicalHandler(routeUrl: string | undefined): string | undefin
   if (template === '' ) template = '/';
   if (template === '/contracts') template = '/contracts/';
   return template.length > 1 && template.endsWith('/') && template !== '/contracts/' ? template.slice(0, -1) : template;
-}
-
-/** What a log line may say about an error: never SQL bind values (Drizzle puts them in its message). */
-export function loggableError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const query = (error as { query?: unknown }).query;
-  if (typeof query === 'string' && 'params' in error) {
-    const cause = error.cause instanceof Error ? error.cause : undefined;
-    return {
-      type: error.name,
-      message: cause ? `query failed: ${cause.message}` : 'query failed',
-      code: (cause as { code?: string } | undefined)?.code,
-      query,
-      // Frames only: the stack's head repeats the message, and Drizzle's message lists the bind values.
-      stack: (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n'),
-      cause_stack: cause?.stack,
-    };
-  }
-  return { type: error.name, message: error.message, stack: error.stack };
 }
 
 function sendJsonError(reply: FastifyReply, statusCode: number, body: string): FastifyReply {

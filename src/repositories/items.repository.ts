@@ -228,6 +228,11 @@ export function createItemsRepository() {
     },
 
     /** Contracts whose stored composition lacks a category name that is now known. */
+    /** Queues every fetched contract for re-enrichment from its stored items (phase (d)). */
+    async requireReenrichment(executor: Executor): Promise<void> {
+      await executor.execute(sql`UPDATE contracts SET enrichment_version = 0 WHERE items_status = 'fetched'`);
+    },
+
     async contractsWithStaleCompositionNames(executor: Executor): Promise<number[]> {
       const rows = await executor.execute<{ contract_id: string }>(sql`
         SELECT DISTINCT c.contract_id FROM contracts c

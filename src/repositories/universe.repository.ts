@@ -41,14 +41,18 @@ const num = (value: string | null) => (value === null ? null : Number(value));
 
 /** The durable reference caches of sync.md §4 (types, groups, categories, stations, names). */
 export function createUniverseRepository() {
-  /** Ids with no usable cache row: never fetched, or a remembered 404 that has expired. */
-  async function missing(executor: Executor, table: Table, ids: readonly number[], now: Date): Promise<number[]> {
+  /**
+   * Ids with no usable cache row: never fetched, a remembered 404 that has expired, or (with
+   * `staleBefore`, the CLI's --refresh-universe) fetched before that instant.
+   */
+  async function missing(executor: Executor, table: Table, ids: readonly number[], now: Date, staleBefore: Date | null = null): Promise<number[]> {
     if (ids.length === 0) return [];
     const key = sql.raw(KEY[table]);
+    const fresh = staleBefore === null ? sql`` : sql`AND fetched_at >= ${staleBefore.toISOString()}::timestamptz`;
     const rows = await executor.execute<{ id: string }>(sql`
       SELECT ${key} AS id FROM ${sql.raw(table)}
       WHERE ${key} = ANY(${bigintArray(ids)})
-        AND (name IS NOT NULL OR not_found_until > ${now.toISOString()}::timestamptz)`);
+        AND (name IS NOT NULL OR not_found_until > ${now.toISOString()}::timestamptz) ${fresh}`);
     const cached = new Set(rows.map((row) => Number(row.id)));
     return [...new Set(ids)].filter((id) => !cached.has(id)).sort((a, b) => a - b);
   }

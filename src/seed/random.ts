@@ -1,28 +1,33 @@
 /**
- * A small seeded PRNG (sfc32, seeded through splitmix32) and the sampling helpers the seed corpus
- * needs. Math.random cannot be seeded, and the corpus must be byte-identical for a given seed.
+ * Seeded PRNGs: sfc32 with the sampling helpers the seed corpus (and the fake ESI in test/) draw
+ * through. Math.random cannot be seeded, and both must be byte-identical for a given seed.
  */
-export class Random {
+
+/** The murmur3 32-bit finalizer: an avalanching bijection on 32-bit words (returned unsigned). */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * sfc32 and its sampling helpers. Subclasses only choose the four state words (and how many
+ * outputs to discard), which is all that sets one seeding scheme's sequences apart from another's.
+ */
+export abstract class Sfc32 {
   private a: number;
   private b: number;
   private c: number;
   private d: number;
 
-  /** `stream` separates independent sequences drawn from one seed. */
-  constructor(seed: number, stream = 0) {
-    let state = (Math.floor(seed / 2 ** 32) ^ Math.imul(stream + 1, 0x9e3779b1) ^ seed) | 0;
-    const next = () => {
-      state = (state + 0x9e3779b9) | 0;
-      let z = state;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) | 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-    for (let i = 0; i < 12; i++) this.next();
+  protected constructor(a: number, b: number, c: number, d: number, warmUp: number) {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+    for (let i = 0; i < warmUp; i++) this.next();
   }
 
   /** Uniform in [0, 1). */
@@ -72,5 +77,18 @@ export class Random {
   /** Biased towards the start of a list of `length`: index 0 is the most likely (skew > 1). */
   skewedIndex(length: number, skew: number): number {
     return Math.min(length - 1, Math.floor(length * this.next() ** skew));
+  }
+}
+
+/** The seed corpus's generator: sfc32 seeded through splitmix32. */
+export class Random extends Sfc32 {
+  /** `stream` separates independent sequences drawn from one seed. */
+  constructor(seed: number, stream = 0) {
+    let state = (Math.floor(seed / 2 ** 32) ^ Math.imul(stream + 1, 0x9e3779b1) ^ seed) | 0;
+    const next = () => {
+      state = (state + 0x9e3779b9) | 0;
+      return fmix32(state) | 0;
+    };
+    super(next(), next(), next(), next(), 12);
   }
 }

@@ -7,6 +7,7 @@ import type { ListingPageFetcher } from '../esi/listing-pages.js';
 import type { ParsedListingRow } from '../esi/payloads.js';
 import type { ListingContract, RegionCounters, RegionOutcome } from './model.js';
 import { LISTING_PAGE_SIZE, pageCountFrom, validateSnapshot, type PageOutcome, type SweepPage } from './snapshot.js';
+import { loggableError } from '../logger.js';
 
 export type { ParsedListingRow };
 
@@ -166,7 +167,7 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
     } catch (error) {
       if (isConnectionError(error) || !(error instanceof Error) || error.name === 'StopRun') throw error;
       // A data error in the batch: retry row by row so one bad row never aborts the sweep.
-      log.warn({ err: { message: error.message } }, 'batch rejected: retrying row by row');
+      log.warn({ err: loggableError(error) }, 'batch rejected: retrying row by row');
       for (const contract of batch) {
         try {
           await retry(() => writeBatch(deps, [contract], [], regionId, snapshotAt, counters));
@@ -174,7 +175,7 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
           if (isConnectionError(rowError) || (rowError as Error).name === 'StopRun') throw rowError;
           skippedRows += 1;
           counters.errors += 1;
-          log.warn({ contract_id: contract.contractId, err: { message: (rowError as Error).message } }, 'contract row rejected, skipped');
+          log.warn({ contract_id: contract.contractId, err: loggableError(rowError) }, 'contract row rejected, skipped');
         }
       }
       if (batchSeen.length > 0) await retry(() => writeBatch(deps, [], batchSeen, regionId, snapshotAt, counters));

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AsyncTask, SimpleIntervalJob } from 'toad-scheduler';
 import type { SyncRunner } from './sync-runner.js';
+import { loggableError } from '../logger.js';
 
 export interface SyncScheduleOptions {
   readonly runner: Pick<SyncRunner, 'run' | 'requestStop'>;
@@ -34,7 +35,7 @@ export const syncSchedule = fp(
           current = null;
         }
       },
-      (error) => app.log.error({ err: error }, 'scheduled sync failed'),
+      (error) => app.log.error({ err: loggableError(error) }, 'scheduled sync failed'),
     );
     app.addHook('onReady', async () => {
       app.scheduler.addSimpleIntervalJob(

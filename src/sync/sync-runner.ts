@@ -17,6 +17,7 @@ import type { RunLock } from './lock.js';
 import { emptyRegionCounters, emptyRunCounters, StopRun, type RegionOutcome, type RunCounters, type RunOutcome, type RunTrigger } from './model.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import type { UniverseResolver } from './universe.js';
+import { loggableError } from '../logger.js';
 
 export interface SyncRunnerDeps {
   readonly config: Pick<AppConfig, 'aggregationRegionIds' | 'aggregationIntervalSeconds' | 'retentionDays' | 'esiMaxConcurrency'>;
@@ -49,6 +50,8 @@ export interface RunOptions {
   /** Wall-clock budget of the items phase in ms; null drains the queue (CLI default). */
   readonly itemsBudgetMs?: number | null;
   readonly skipItems?: boolean;
+  /** CLI --refresh-universe: refetch cached types, groups and categories and re-enrich from them. */
+  readonly refreshUniverse?: boolean;
   readonly onProgress?: (event: SyncProgress) => void;
 }
 
@@ -115,7 +118,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
 
     let outcome: RunOutcome = 'success';
     let detail: string | null = null;
+    if (options.refreshUniverse) deps.resolver.refreshUniverseSince(startedAt);
     try {
+      if (options.refreshUniverse) await withDbRetry(() => deps.items.requireReenrichment(deps.db), sleep);
       await discoverDueRegions(options, runId, counters, regionResults, checkpoint, log);
       if (counters.contractsNew + counters.contractsClosed >= BULK_CHANGE_ROWS) {
         await withDbRetry(() => deps.syncWrites.analyze(deps.db, ['contracts']), sleep);
@@ -156,10 +161,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       } else {
         outcome = 'failure';
         detail = error instanceof Error ? error.name : 'error';
-        log.error({ err: error }, 'sync failed');
+        log.error({ err: loggableError(error) }, 'sync failed');
       }
     }
 
+    deps.resolver.refreshUniverseSince(null);
     if (detail === null) {
       const attempted = regionResults.length;
       const failed = regionResults.filter((r) => r.outcome === 'failure').length;
@@ -176,7 +182,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     try {
       await withDbRetry(() => deps.syncRuns.finishRun(deps.db, runId, finishedAt, outcome, detail, counters), sleep);
     } catch (error) {
-      log.error({ err: error }, 'could not record the end of the run');
+      log.error({ err: loggableError(error) }, 'could not record the end of the run');
     }
     await lock.release();
     const seconds = (performance.now() - started) / 1000;
@@ -225,7 +231,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           );
         } catch (error) {
           if (error instanceof StopRun) throw error;
-          log.error({ region_id: regionId, err: error }, 'region sweep failed');
+          log.error({ region_id: regionId, err: loggableError(error) }, 'region sweep failed');
           result = { outcome: 'failure', detail: error instanceof Error ? error.name : 'error' };
         }
         regionCounters.esiRequests = regionCounters.pagesFetched + regionCounters.pagesNotModified;

@@ -23,6 +23,7 @@ import { createAdvisoryRunLock, createRedisRunLock } from './lock.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import { createSyncRunner, type SyncRunner } from './sync-runner.js';
 import { createUniverseResolver } from './universe.js';
+import { loggableError } from '../logger.js';
 
 export type SyncConfig = Pick<
   AppConfig,
@@ -79,7 +80,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
     client: esi,
     cache: options.cache,
     ttlExtraSeconds: config.aggregationIntervalSeconds,
-    onCacheError: (error) => logger.warn({ err: { message: (error as Error)?.message } }, 'listing page cache unavailable'),
+    onCacheError: (error) => logger.warn({ err: loggableError(error) }, 'listing page cache unavailable'),
   });
   const syncWrites = createSyncWriteRepository();
   const universe = createUniverseRepository();

@@ -65,6 +65,8 @@ async function fetchEach<T>(
 export function createUniverseResolver(deps: UniverseDeps) {
   const { universe } = deps;
   const retryAt = () => new Date(deps.now().getTime() + NOT_FOUND_MEMORY_MS);
+  // Set for one run by --refresh-universe: types, groups and categories cached before it are refetched.
+  let refreshSince: Date | null = null;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   // Every database step is retried like the rest of the run's (1, 2, 4 s), then the run fails.
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, sleep);
@@ -75,7 +77,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
    */
   async function resolveTypes(typeIds: readonly number[]): Promise<Map<number, ResolvedType>> {
     const now = deps.now();
-    const missingTypes = await retry(() => universe.missing(deps.db, 'esi_types', typeIds, now));
+    const missingTypes = await retry(() => universe.missing(deps.db, 'esi_types', typeIds, now, refreshSince));
     if (missingTypes.length > 0) {
       const fetched = await fetchEach(deps, 'universe_types', (id) => `/universe/types/${id}`, missingTypes, (json) => {
         const parsed = typeSchema.safeParse(json);
@@ -103,7 +105,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
 
   async function resolveGroups(groupIds: readonly number[]): Promise<Map<number, GroupInfo>> {
     const now = deps.now();
-    const missingGroups = await retry(() => universe.missing(deps.db, 'esi_groups', groupIds, now));
+    const missingGroups = await retry(() => universe.missing(deps.db, 'esi_groups', groupIds, now, refreshSince));
     if (missingGroups.length > 0) {
       const fetched = await fetchEach(deps, 'universe_groups', (id) => `/universe/groups/${id}`, missingGroups, (json) => {
         const parsed = groupSchema.safeParse(json);
@@ -124,7 +126,7 @@ export function createUniverseResolver(deps: UniverseDeps) {
   /** Returns the ids of categories learned by this call (composition names may change). */
   async function resolveCategories(categoryIds: readonly number[]): Promise<number[]> {
     const now = deps.now();
-    const missingCategories = await retry(() => universe.missing(deps.db, 'esi_categories', categoryIds, now));
+    const missingCategories = await retry(() => universe.missing(deps.db, 'esi_categories', categoryIds, now, refreshSince));
     if (missingCategories.length === 0) return [];
     const fetched = await fetchEach(deps, 'universe_categories', (id) => `/universe/categories/${id}`, missingCategories, (json) => {
       const parsed = categorySchema.safeParse(json);
@@ -204,7 +206,16 @@ export function createUniverseResolver(deps: UniverseDeps) {
     return names;
   }
 
-  return { resolveTypes, resolveCategories, resolveStations, resolveNames };
+  return {
+    resolveTypes,
+    resolveCategories,
+    resolveStations,
+    resolveNames,
+    /** Treats type/group/category rows cached before `since` as missing (null: back to normal). */
+    refreshUniverseSince(since: Date | null) {
+      refreshSince = since;
+    },
+  };
 }
 
 export type UniverseResolver = ReturnType<typeof createUniverseResolver>;

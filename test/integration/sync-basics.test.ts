@@ -56,4 +56,24 @@ describe('sync against the fake ESI', () => {
     const after = await db.db.execute<{ generation: string }>(sql`SELECT generation FROM sync_state`);
     expect(after[0]!.generation).toBe(before[0]!.generation);
   });
+
+  it('--refresh-universe refetches cached types, groups and categories and re-enriches with no item refetch (sync.md §5.5, §6)', { timeout: 120_000 }, async () => {
+    esi.control.resetStats();
+    const result = await t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null, refreshUniverse: true });
+    expect(result.kind === 'finished' && result.outcome).toBe('success');
+    const routes = esi.control.stats().routes;
+    const typeIds = await db.db.execute<{ n: string }>(sql`SELECT count(DISTINCT type_id) AS n FROM contract_items`);
+    expect(routes.E5?.total).toBe(Number(typeIds[0]!.n));
+    expect(routes.E6?.total ?? 0).toBeGreaterThan(0);
+    expect(routes.E7?.total ?? 0).toBeGreaterThan(0);
+    expect(routes.E2?.total ?? 0).toBe(0);
+    const stale = await db.db.execute<{ n: string }>(sql`
+      SELECT count(*) AS n FROM contracts WHERE items_status = 'fetched' AND (enrichment_version = 0 OR enrichment_status <> 'complete')`);
+    expect(Number(stale[0]!.n)).toBe(0);
+
+    // The next run is back to normal: nothing is refetched.
+    esi.control.resetStats();
+    await t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null });
+    expect(esi.control.stats().routes.E5?.total ?? 0).toBe(0);
+  });
 });
