@@ -345,14 +345,16 @@ describe('governor pauses (sync.md §3.5, §8)', () => {
   });
 
   it('downtime storm (every route 503): the region fails, item fetches back off, the run ends failure without a crash; the error-limit floor keeps the budget from running out', { timeout: 90_000 }, async () => {
-    const { db, esi, t } = await setup({ ...SEQUENTIAL, firstRegionContracts: 25, errorLimit: 40, errorWindowSeconds: 2 });
+    // A small budget (the floor of 20 is reached after 10 errors) in short windows, so the floor
+    // trips in every window however slowly a loaded machine sends the retries.
+    const { db, esi, t } = await setup({ ...SEQUENTIAL, firstRegionContracts: 10, errorLimit: 30, errorWindowSeconds: 2 });
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
     esi.control.addFault({ kind: 'downtime' });
     esi.control.advance(1900);
     const result = await run(t);
     expect(result).toMatchObject({ outcome: 'failure', regions: [{ regionId: FORGE, outcome: 'failure' }] });
-    const errors = esi.control.stats().routes.E2?.by_status['503'] ?? 0;
-    expect(errors).toBeGreaterThan(40); // more than one window's budget in total …
+    const errors = Object.values(esi.control.stats().routes).reduce((sum, route) => sum + (route.by_status['503'] ?? 0), 0);
+    expect(errors).toBeGreaterThan(30); // more than one window's budget in total …
     expect(esi.control.stats().error_limited).toBe(0); // … yet never exhausted
     expect(t.logs.some((l) => l.msg === 'esi.pause' && l.reason === 'error_limit')).toBe(true);
     expect(await count(db, sql`SELECT count(*) AS n FROM contract_items`)).toBe(0);
