@@ -57,6 +57,18 @@ export interface DerivedFields {
   searchText: string;
 }
 
+/** The contracts columns that store `fields`, in table order: what the seed and the sync's first write store. */
+export function derivedColumns(fields: DerivedFields) {
+  return {
+    is_blueprint_copy_contract: fields.isBlueprintCopyContract,
+    primary_label: fields.primaryLabel,
+    primary_label_sort: fields.primaryLabelSort,
+    composition: fields.composition,
+    blueprint_summary: fields.blueprintSummary,
+    search_text: fields.searchText,
+  };
+}
+
 export function isShipCategory(categoryId: number | null): boolean {
   return categoryId === SHIP_CATEGORY_ID;
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { bulkWrite } from '../db/bulk.js';
-import { deriveContractFields } from '../domain/derived-fields.js';
+import { deriveContractFields, derivedColumns } from '../domain/derived-fields.js';
 import { isItemBearing, type ListingContract } from '../sync/model.js';
 import { bigintArray } from './sql-arrays.js';
 
@@ -62,12 +62,7 @@ function newContractRow(contract: ListingContract, regionId: number, snapshotAt:
     items_status: isItemBearing(contract.type) ? 'pending' : 'not_applicable',
     enrichment_status: 'pending',
     is_ship_contract: false,
-    is_blueprint_copy_contract: derived.isBlueprintCopyContract,
-    primary_label: derived.primaryLabel,
-    primary_label_sort: derived.primaryLabelSort,
-    composition: derived.composition,
-    blueprint_summary: derived.blueprintSummary,
-    search_text: derived.searchText,
+    ...derivedColumns(derived),
   };
 }
 

@@ -5,7 +5,7 @@
  * corpus of 200,000 contracts never sits in memory at once.
  */
 import type { BulkRow } from '../db/bulk.js';
-import { deriveContractFields, nextShipFlag, SHIP_CATEGORY_ID, type DerivationItem } from '../domain/derived-fields.js';
+import { deriveContractFields, derivedColumns, nextShipFlag, SHIP_CATEGORY_ID, type DerivationItem } from '../domain/derived-fields.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import { draftItems, itemCount, type ItemDraft, type Theme } from './items.js';
 import { contractMoney } from './money.js';
@@ -236,12 +236,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
     enrichment_attempts: 0,
     enrichment_next_attempt_at: null,
     is_ship_contract: nextShipFlag(false, derivationItems, true),
-    is_blueprint_copy_contract: derived.isBlueprintCopyContract,
-    primary_label: derived.primaryLabel,
-    primary_label_sort: derived.primaryLabelSort,
-    composition: derived.composition,
-    blueprint_summary: derived.blueprintSummary,
-    search_text: derived.searchText,
+    ...derivedColumns(derived),
   });
 }
 

@@ -6,7 +6,7 @@
 import { SHIP_CATEGORY_ID, BLUEPRINT_CATEGORY_ID } from '../domain/derived-fields.js';
 import { Random } from './random.js';
 
-// Structural copies of the SDE fixture rows (test/fixtures/sde), so src never depends on test code.
+// The rows of the SDE fixture (test/fixtures/sde), whose loader extends these: src never depends on test code.
 export interface SeedCategory {
   category_id: number;
   name: string;
@@ -21,7 +21,9 @@ export interface SeedType {
   name: string;
   group_id: number;
   category_id: number;
+  /** null for types not sold on the market (ESI omits the field). */
   market_group_id: number | null;
+  /** m³, unpackaged (ships are far larger than their packaged size). */
   volume: number;
 }
 export interface SeedStation {

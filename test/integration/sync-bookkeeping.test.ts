@@ -1,28 +1,14 @@
 // Run records, outcomes and the data generation against the fake ESI (sync.md §5.0, §5.6).
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
 import { startFakeEsi, type FakeEsi } from '../fake-esi/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, queryHelpers, type TestDatabase } from '../support/database.js';
 import { JITA, STATIONS } from '../support/fixtures.js';
-import { buildTestSync, type TestSync } from '../support/sync.js';
+import { CORP, ISSUER, iso, row, rows } from '../support/listing-rows.js';
+import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
 
 const DAY = 86_400_000;
-const ISSUER = 90_000_001;
-const CORP = 98_000_001;
-/** A player structure (acceptance.md places): never sent to E3/E4, which keeps runs short. */
-const STRUCTURE = 1_035_466_617_946;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-
-/** A listing row shaped like shared/data/esi-samples/contracts-public-10000002-page1.json. */
-function row(id: number, nowMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    collateral: 0, contract_id: id, date_expired: iso(nowMs + 7 * DAY), date_issued: iso(nowMs - DAY), days_to_complete: 0,
-    end_location_id: STRUCTURE, issuer_corporation_id: CORP, issuer_id: ISSUER, price: 50_000_000, reward: 0,
-    start_location_id: STRUCTURE, title: '', type: 'item_exchange', volume: 10, ...overrides,
-  };
-}
-const rows = (first: number, count: number, nowMs: number) => Array.from({ length: count }, (_, i) => row(first + i, nowMs));
 
 describe('bookkeeping (sync §5.6) against the fake ESI', () => {
   let db: TestDatabase;
@@ -54,10 +40,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
   });
 
   const now = () => esi.control.now().getTime();
-  const q = async <T = Record<string, unknown>>(query: SQL) => [...(await db.db.execute(query))] as T[];
-  const one = async <T = Record<string, unknown>>(query: SQL) => (await q<T>(query))[0]!;
-  const generation = async () => Number((await one<{ g: string }>(sql`SELECT generation AS g FROM sync_state`)).g);
-  const count = async (where: SQL) => Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM contracts WHERE ${where}`)).n);
+  const { q, one, generation, count } = queryHelpers(() => db);
   const nextPoll = async (r: number) =>
     (await one<{ next: number }>(sql`SELECT extract(epoch FROM next_poll_at)::float8 * 1000 AS next FROM sync_regions WHERE region_id = ${r}`)).next;
   type RunRecord = Record<string, string | number | null>;
@@ -68,23 +51,10 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
   const regionRecords = (runId: number) => q<RunRecord>(sql`SELECT ${RECORD} FROM sync_runs WHERE run_id = ${runId} ORDER BY region_id`);
   const mark = () => esi.control.requests().at(-1)?.seq ?? 0;
 
-  async function run(regions: number[], options: { skipItems?: boolean; trigger?: 'cli' | 'schedule' | 'startup' } = {}) {
-    const result = await t.sync.runner.run({ trigger: options.trigger ?? 'cli', itemsBudgetMs: null, skipItems: options.skipItems ?? true, regions });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
-  /** Phase (a) only: the run is asked to stop once its sweeps are done, so G counts discovery's commits alone. */
-  async function discover(regions: number[]) {
-    let done = 0;
-    const result = await t.sync.runner.run({
-      trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions,
-      onProgress: (event) => {
-        if (event.phase === 'discovery' && event.state === 'done' && ++done === regions.length) t.sync.runner.requestStop();
-      },
-    });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
+  const run = (regions: number[], options: { skipItems?: boolean; trigger?: 'cli' | 'schedule' | 'startup' } = {}) =>
+    finishedRun(t, { trigger: options.trigger ?? 'cli', itemsBudgetMs: null, skipItems: options.skipItems ?? true, regions });
+  /** Phase (a) only, so G counts discovery's commits alone. */
+  const discover = (regions: number[]) => discoverOnly(t, regions);
   async function advanceToPoll(...regions: number[]) {
     const latest = Math.max(...(await Promise.all(regions.map(nextPoll))));
     esi.control.advance(Math.max(0, Math.ceil((latest - now()) / 1000)));

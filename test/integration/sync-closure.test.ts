@@ -3,27 +3,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
 import { startFakeEsi, type FakeEsi } from '../fake-esi/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase, queryHelpers, type TestDatabase } from '../support/database.js';
 import { DOMAIN, insertContracts, insertTaxonomy, JITA, STATIONS, THE_FORGE } from '../support/fixtures.js';
-import { buildTestSync, type TestSync } from '../support/sync.js';
+import { CORP, ISSUER, iso, row, rows } from '../support/listing-rows.js';
+import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const ISSUER = 90_000_001;
-const CORP = 98_000_001;
-/** A player structure (acceptance.md places): never sent to E3/E4, which keeps runs short. */
-const STRUCTURE = 1_035_466_617_946;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-/** A listing row shaped like shared/data/esi-samples/contracts-public-10000002-page1.json. */
-function row(id: number, nowMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    collateral: 0, contract_id: id, date_expired: iso(nowMs + 7 * DAY), date_issued: iso(nowMs - DAY), days_to_complete: 0,
-    end_location_id: STRUCTURE, issuer_corporation_id: CORP, issuer_id: ISSUER, price: 50_000_000, reward: 0,
-    start_location_id: STRUCTURE, title: '', type: 'item_exchange', volume: 10, ...overrides,
-  };
-}
-const rows = (first: number, count: number, nowMs: number) => Array.from({ length: count }, (_, i) => row(first + i, nowMs));
 /** Contract ids of a test region: 100,000 apart, clear of the acceptance ids 3000000xx. */
 const idsOf = (R: number) => 400_000_000 + (R % 1000) * 100_000;
 
@@ -49,10 +36,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
   });
 
   const now = () => esi.control.now().getTime();
-  const q = async <T = Record<string, unknown>>(query: SQL) => [...(await db.db.execute(query))] as T[];
-  const one = async <T = Record<string, unknown>>(query: SQL) => (await q<T>(query))[0]!;
-  const generation = async () => Number((await one<{ g: string }>(sql`SELECT generation AS g FROM sync_state`)).g);
-  const count = async (where: SQL) => Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM contracts WHERE ${where}`)).n);
+  const { q, one, generation, count } = queryHelpers(() => db);
   const region = (r: number) => one<{ next: number; snap: number | null; hold: number | null; open: number; truncated: boolean }>(sql`
     SELECT extract(epoch FROM next_poll_at)::float8 * 1000 AS next, extract(epoch FROM last_snapshot_at)::float8 * 1000 AS snap,
       extract(epoch FROM hold_since)::float8 * 1000 AS hold, open_count AS open, possibly_truncated AS truncated
@@ -67,26 +51,8 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
   const heldGauge = async (r: number) =>
     (await t.container.metrics.registry.metrics()).match(new RegExp(`hangar_bay_sync_region_held\\{region_id="${r}"\\} (\\d)`))?.[1];
 
-  async function run(regions: number[], skipItems = true) {
-    const result = await t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null, skipItems, regions });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
-  /**
-   * Phase (a) only: the run is asked to stop (as on SIGTERM) once its last sweep is done, so the
-   * generation counts discovery's commits alone, not the names and systems of phase (b).
-   */
-  async function discover(regions: number[]) {
-    let done = 0;
-    const result = await t.sync.runner.run({
-      trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions,
-      onProgress: (event) => {
-        if (event.phase === 'discovery' && event.state === 'done' && ++done === regions.length) t.sync.runner.requestStop();
-      },
-    });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
+  const run = (regions: number[], skipItems = true) => finishedRun(t, { trigger: 'cli', itemsBudgetMs: null, skipItems, regions });
+  const discover = (regions: number[]) => discoverOnly(t, regions);
   /** The items queue is global: other tests' pending contracts wait, so a run with items fetches only `regions`' own. */
   const parkOtherItems = (regions: number[]) =>
     db.db.execute(sql`UPDATE contracts SET items_next_attempt_at = 'infinity' WHERE items_status = 'pending' AND NOT (region_id = ANY(${`{${regions.join(',')}}`}::bigint[]))`);

@@ -1,29 +1,14 @@
 // Discovery against the fake ESI (sync.md §3.3–3.4, §5.1): poll times, conditional requests, snapshot validation.
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
 import { startFakeEsi, type FakeEsi, type FaultSpec, type RequestLogEntry } from '../fake-esi/index.js';
 import { etagOf, jsonBody } from '../fake-esi/reply.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { buildTestSync, type TestSync } from '../support/sync.js';
+import { createTestDatabase, queryHelpers, type TestDatabase } from '../support/database.js';
+import { CORP, ISSUER, iso, row, rows } from '../support/listing-rows.js';
+import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
 
-const DAY = 86_400_000;
-const ISSUER = 90_000_001;
-const CORP = 98_000_001;
-/** A player structure (acceptance.md places): never sent to E3/E4, which keeps runs short. */
-const STRUCTURE = 1_035_466_617_946;
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const httpDate = (ms: number) => new Date(ms).toUTCString();
-
-/** A listing row shaped like shared/data/esi-samples/contracts-public-10000002-page1.json. */
-function row(id: number, nowMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    collateral: 0, contract_id: id, date_expired: iso(nowMs + 7 * DAY), date_issued: iso(nowMs - DAY), days_to_complete: 0,
-    end_location_id: STRUCTURE, issuer_corporation_id: CORP, issuer_id: ISSUER, price: 50_000_000, reward: 0,
-    start_location_id: STRUCTURE, title: '', type: 'item_exchange', volume: 10, ...overrides,
-  };
-}
-const rows = (first: number, count: number, nowMs: number) => Array.from({ length: count }, (_, i) => row(first + i, nowMs));
 
 describe('discovery (sync §5.1) against the fake ESI', () => {
   let db: TestDatabase;
@@ -51,10 +36,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
   });
 
   const now = () => esi.control.now().getTime();
-  const q = async <T = Record<string, unknown>>(query: SQL) => [...(await db.db.execute(query))] as T[];
-  const one = async <T = Record<string, unknown>>(query: SQL) => (await q<T>(query))[0]!;
-  const generation = async () => Number((await one<{ g: string }>(sql`SELECT generation AS g FROM sync_state`)).g);
-  const count = async (where: SQL) => Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM contracts WHERE ${where}`)).n);
+  const { one, generation, count } = queryHelpers(() => db);
   const region = (r: number) => one<{ next: number | null; snap: number | null; truncated: boolean }>(sql`
     SELECT extract(epoch FROM next_poll_at)::float8 * 1000 AS next, extract(epoch FROM last_snapshot_at)::float8 * 1000 AS snap,
       possibly_truncated AS truncated FROM sync_regions WHERE region_id = ${r}`);
@@ -64,26 +46,9 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
   const mark = () => esi.control.requests().at(-1)?.seq ?? 0;
   const listing = (r: number, since: number): RequestLogEntry[] => esi.control.requests({ route: 'E1', since }).filter((e) => e.regionId === r);
 
-  async function sweep(regions: number[]) {
-    const result = await t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
-  /**
-   * Phase (a) only: the run is asked to stop (as on SIGTERM) once its sweeps are done. Discovery is
-   * what these cases are about; skipping names keeps the file fast and G counting discovery alone.
-   */
-  async function discover(regions: number[]) {
-    let done = 0;
-    const result = await t.sync.runner.run({
-      trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions,
-      onProgress: (event) => {
-        if (event.phase === 'discovery' && event.state === 'done' && ++done === regions.length) t.sync.runner.requestStop();
-      },
-    });
-    if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
-    return result;
-  }
+  const sweep = (regions: number[]) => finishedRun(t, { trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions });
+  /** Phase (a) only: discovery is what these cases are about; skipping names keeps the file fast. */
+  const discover = (regions: number[]) => discoverOnly(t, regions);
   /** Moves the fake clock (the sync's `now`) to the region's next poll time. */
   async function advanceToPoll(r: number) {
     const { next } = await region(r);

@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  AMARR,
-  DOMAIN,
-  STRUCTURE,
-  clearContracts,
-  days,
-  hours,
-  insertContracts,
-  insertTaxonomy,
-  type ContractSpec,
-} from '../support/fixtures.js';
-import { validateAgainst } from '../support/openapi-validator.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.js';
+import { AMARR, DOMAIN, STRUCTURE, days, hours, type ContractSpec } from '../support/fixtures.js';
+import { list as listContracts, matchedIds, useFixtureDatabase, type ListBody as BaseListBody } from '../support/list-helpers.js';
 
 // acceptance.md §4 (segment counts and total, api.md §6.5), §5 (unknown_system_excluded, api.md
 // §6.6) and §6 (coverage, api.md §6.7).
@@ -20,71 +9,15 @@ import { validateAgainst } from '../support/openapi-validator.js';
 const NOW = new Date('2026-07-21T09:16:30Z');
 const SEGMENTS = ['item_exchange', 'auction', 'courier', 'loan', 'unknown'] as const;
 
-interface ListBody {
-  total: number;
-  page: number;
-  size: number;
+interface ListBody extends BaseListBody {
   items: { contract_id: number; type: string }[];
   unknown_system_excluded: number | null;
   segment_counts: Record<string, number>;
   coverage: { ingested_region_ids: number[]; as_of: string | null };
 }
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await insertTaxonomy(db.db);
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
-
-/**
- * Re-seeds the store with `specs` and builds a fresh app for the enclosing describe block (a fresh
- * app also means a fresh result cache and generation tracker, so no block sees another's bodies).
- */
-function useFixture(specs: readonly ContractSpec[], env?: Record<string, string>): { readonly t: TestApp } {
-  let app: TestApp | undefined;
-  beforeAll(async () => {
-    await clearContracts(db.db);
-    await insertContracts(db.db, specs, NOW);
-    app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
-  return {
-    get t() {
-      if (!app) throw new Error('fixture not ready');
-      return app;
-    },
-  };
-}
-
-async function list(t: TestApp, query: string): Promise<ListBody> {
-  const response = await t.app.inject({ url: `/contracts/?${query}` });
-  expect(response.statusCode, response.body).toBe(200);
-  const body: unknown = response.json();
-  expect(validateAgainst('ContractListResponse', body)).toBeNull();
-  return body as ListBody;
-}
-
-/** The full matched set of `query` (every page at size=100), checked against `total`. */
-async function matchedIds(t: TestApp, query: string): Promise<number[]> {
-  const ids: number[] = [];
-  for (let page = 1; ; page += 1) {
-    const body = await list(t, [query, 'size=100', `page=${page}`].filter((part) => part !== '').join('&'));
-    ids.push(...body.items.map((item) => item.contract_id));
-    if (body.items.length < 100) {
-      expect(ids.length).toBe(body.total);
-      break;
-    }
-  }
-  expect(new Set(ids).size).toBe(ids.length);
-  return ids.sort((a, b) => a - b);
-}
+const useFixture = useFixtureDatabase(NOW);
+const list = (t: TestApp, query: string) => listContracts<ListBody>(t, query);
 
 type Counts = readonly [itemExchange: number, auction: number, courier: number, loan: number, unknown: number];
 

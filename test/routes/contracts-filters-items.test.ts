@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { clearContracts, insertContracts, insertTaxonomy, type ContractSpec } from '../support/fixtures.js';
-import { validateAgainst } from '../support/openapi-validator.js';
+import { describe, expect, it } from 'vitest';
+import type { ContractSpec } from '../support/fixtures.js';
+import { list, matchedIds, useFixtureDatabase, type Row } from '../support/list-helpers.js';
 
 // acceptance.md §2 cases 21–22 (blueprint families runs/ME/TE) and §3 cases 25–27 (multi-select and
 // the taxonomy rule), api.md §6.4. Each block seeds only the contracts its case describes.
@@ -10,70 +8,7 @@ import { validateAgainst } from '../support/openapi-validator.js';
 const NOW = new Date('2026-07-21T09:16:30Z');
 const CARACAL_BLUEPRINT = 687;
 
-interface ListBody {
-  total: number;
-  page: number;
-  size: number;
-  items: { contract_id: number }[];
-}
-
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await insertTaxonomy(db.db);
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
-
-/**
- * Re-seeds the store with `specs` and builds a fresh app for the enclosing describe block (a fresh
- * app also means a fresh result cache and generation tracker, so no block sees another's bodies).
- */
-function useFixture(specs: readonly ContractSpec[]): { readonly t: TestApp } {
-  let app: TestApp | undefined;
-  beforeAll(async () => {
-    await clearContracts(db.db);
-    await insertContracts(db.db, specs, NOW);
-    app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
-  return {
-    get t() {
-      if (!app) throw new Error('fixture not ready');
-      return app;
-    },
-  };
-}
-
-async function list(t: TestApp, query: string): Promise<ListBody> {
-  const response = await t.app.inject({ url: `/contracts/?${query}` });
-  expect(response.statusCode, response.body).toBe(200);
-  const body: unknown = response.json();
-  expect(validateAgainst('ContractListResponse', body)).toBeNull();
-  return body as ListBody;
-}
-
-/** The full matched set of `query` (every page at size=100), checked against `total`. */
-async function matchedIds(t: TestApp, query: string): Promise<number[]> {
-  const ids: number[] = [];
-  for (let page = 1; ; page += 1) {
-    const body = await list(t, [query, 'size=100', `page=${page}`].filter((part) => part !== '').join('&'));
-    ids.push(...body.items.map((item) => item.contract_id));
-    if (body.items.length < 100) {
-      expect(ids.length).toBe(body.total);
-      break;
-    }
-  }
-  expect(new Set(ids).size).toBe(ids.length);
-  return ids.sort((a, b) => a - b);
-}
-
-type Row = readonly [query: string, expected: readonly number[]];
+const useFixture = useFixtureDatabase(NOW);
 
 describe('case 21: runs bounds hold on one offered item', () => {
   const fixture = useFixture([

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { AMARR, DOMAIN, STRUCTURE, clearContracts, insertContracts, insertTaxonomy, type ContractSpec } from '../support/fixtures.js';
-import { validateAgainst } from '../support/openapi-validator.js';
+import { describe, expect, it } from 'vitest';
+import { AMARR, DOMAIN, STRUCTURE, type ContractSpec } from '../support/fixtures.js';
+import { list, matchedIds, useFixtureDatabase, type Row } from '../support/list-helpers.js';
 
 // acceptance.md §2 (api.md §6.4) on the 101–106 fixture: text, price, collateral, location, type,
 // is_bpc and is_ship_contract filters. Runs/ME/TE families and the taxonomy rule are in
@@ -52,70 +50,7 @@ const FILTER_FIXTURE: ContractSpec[] = [
   { contractId: 106, type: 'item_exchange', price: null, items: null },
 ];
 
-interface ListBody {
-  total: number;
-  page: number;
-  size: number;
-  items: { contract_id: number }[];
-}
-
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await insertTaxonomy(db.db);
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
-
-/**
- * Re-seeds the store with `specs` and builds a fresh app for the enclosing describe block (a fresh
- * app also means a fresh result cache and generation tracker, so no block sees another's bodies).
- */
-function useFixture(specs: readonly ContractSpec[]): { readonly t: TestApp } {
-  let app: TestApp | undefined;
-  beforeAll(async () => {
-    await clearContracts(db.db);
-    await insertContracts(db.db, specs, NOW);
-    app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
-  return {
-    get t() {
-      if (!app) throw new Error('fixture not ready');
-      return app;
-    },
-  };
-}
-
-async function list(t: TestApp, query: string): Promise<ListBody> {
-  const response = await t.app.inject({ url: `/contracts/?${query}` });
-  expect(response.statusCode, response.body).toBe(200);
-  const body: unknown = response.json();
-  expect(validateAgainst('ContractListResponse', body)).toBeNull();
-  return body as ListBody;
-}
-
-/** The full matched set of `query` (every page at size=100), checked against `total`. */
-async function matchedIds(t: TestApp, query: string): Promise<number[]> {
-  const ids: number[] = [];
-  for (let page = 1; ; page += 1) {
-    const body = await list(t, [query, 'size=100', `page=${page}`].filter((part) => part !== '').join('&'));
-    ids.push(...body.items.map((item) => item.contract_id));
-    if (body.items.length < 100) {
-      expect(ids.length).toBe(body.total);
-      break;
-    }
-  }
-  expect(new Set(ids).size).toBe(ids.length);
-  return ids.sort((a, b) => a - b);
-}
-
-type Row = readonly [query: string, expected: readonly number[]];
+const useFixture = useFixtureDatabase(NOW);
 
 describe('GET /contracts/ filters on the §2 fixture (101–106)', () => {
   const fixture = useFixture(FILTER_FIXTURE);

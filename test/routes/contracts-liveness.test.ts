@@ -1,17 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import {
-  DOMAIN,
-  STRUCTURE,
-  bumpGeneration,
-  clearContracts,
-  hours,
-  insertContracts,
-  insertTaxonomy,
-  type ContractSpec,
-} from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, useAppPerTest } from '../support/app.js';
+import { DOMAIN, STRUCTURE, bumpGeneration, hours, replaceContracts, type ContractSpec } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
 // acceptance.md §12 Liveness (cases 55–57): live = open and date_expired > L, L = now truncated to the minute.
@@ -29,33 +19,17 @@ interface ListBody {
   coverage: { ingested_region_ids: number[]; as_of: string | null };
 }
 
-let db: TestDatabase;
-let t: TestApp | undefined;
+const ctx = useAppPerTest({ taxonomy: true });
 let clock = NOW;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await insertTaxonomy(db.db);
-});
-
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
-
 async function withContracts(specs: ContractSpec[]): Promise<void> {
-  await clearContracts(db.db);
-  await insertContracts(db.db, specs, NOW);
+  await replaceContracts(ctx.db.db, specs, NOW);
   clock = NOW;
-  t = await buildTestApp({ databaseUrl: db.url, now: () => clock });
+  ctx.t = await buildTestApp({ databaseUrl: ctx.db.url, now: () => clock });
 }
 
 async function get(url: string, headers: Record<string, string> = {}) {
-  return t!.app.inject({ url, headers });
+  return ctx.t!.app.inject({ url, headers });
 }
 
 async function list(query = ''): Promise<{ etag: string; body: ListBody }> {
@@ -154,11 +128,11 @@ describe('cases 56–57: closure and reopening', () => {
 
   /** What a committed sweep does to a contract it closes or reopens (sync.md §5.3): one row, G + 1. */
   async function setClosed(contractId: number, closedAt: Date | null): Promise<void> {
-    await db.db.execute(sql`
+    await ctx.db.db.execute(sql`
       UPDATE contracts SET closed_at = ${closedAt?.toISOString() ?? null}::timestamptz,
                            close_reason = ${closedAt === null ? null : 'gone'}
       WHERE contract_id = ${contractId}`);
-    await bumpGeneration(db.db);
+    await bumpGeneration(ctx.db.db);
     await sleep(GENERATION_MEMO_MS);
   }
 

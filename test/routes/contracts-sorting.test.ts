@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { AMARR, STRUCTURE, clearContracts, days, hours, insertContracts, type ContractSpec } from '../support/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, useAppPerTest } from '../support/app.js';
+import { AMARR, STRUCTURE, days, hours, replaceContracts, type ContractSpec } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
 // acceptance.md §7 Sorting (cases 35–37) and §8 Pagination (cases 38–40).
@@ -17,31 +16,16 @@ interface ListBody {
   coverage: unknown;
 }
 
-let db: TestDatabase;
-let t: TestApp | undefined;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterEach(async () => {
-  // One app per fixture: its result cache and ≤ 1 s generation memo never outlive the data they saw.
-  await t?.close();
-  t = undefined;
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+// One app per fixture: its result cache and ≤ 1 s generation memo never outlive the data they saw.
+const ctx = useAppPerTest();
 
 async function withContracts(specs: ContractSpec[]): Promise<void> {
-  await clearContracts(db.db);
-  await insertContracts(db.db, specs, NOW);
-  t = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
+  await replaceContracts(ctx.db.db, specs, NOW);
+  ctx.t = await buildTestApp({ databaseUrl: ctx.db.url, now: () => NOW });
 }
 
 async function list(query: string): Promise<{ raw: string; body: ListBody }> {
-  const response = await t!.app.inject({ url: `/contracts/?${query}` });
+  const response = await ctx.t!.app.inject({ url: `/contracts/?${query}` });
   expect(response.statusCode, `${query}: ${response.body}`).toBe(200);
   const body = response.json<ListBody>();
   expect(validateAgainst('ContractListResponse', body)).toBeNull();

@@ -1,36 +1,21 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ENRICHMENT_VERSION } from '../../src/domain/enrichment.js';
-import { buildTestApp, type TestApp } from '../support/app.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { bumpGeneration, clearContracts, days, insertContracts, insertTaxonomy, type ContractSpec } from '../support/fixtures.js';
+import { buildTestApp, useAppPerTest } from '../support/app.js';
+import { bumpGeneration, days, insertTaxonomy, replaceContracts, type ContractSpec } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 
-let db: TestDatabase;
-let t: TestApp | undefined;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
-
-afterAll(async () => {
-  await db?.drop();
-});
+const ctx = useAppPerTest();
 
 /**
  * A fresh app per fixture: the generation it reads for 304s and result-cache keys may be up to 1 s
  * old (api.md §5), and these tests change the data between requests.
  */
 async function taxonomy(url = '/contracts/taxonomy') {
-  t ??= await buildTestApp({ databaseUrl: db.url, now: () => NOW });
-  const response = await t.app.inject({ url });
+  ctx.t ??= await buildTestApp({ databaseUrl: ctx.db.url, now: () => NOW });
+  const response = await ctx.t.app.inject({ url });
   expect(response.statusCode, response.body).toBe(200);
   expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
   const body = response.json() as { categories: unknown[]; groups: unknown[]; coverage: string };
@@ -39,17 +24,15 @@ async function taxonomy(url = '/contracts/taxonomy') {
 }
 
 async function coverageOf(specs: ContractSpec[]): Promise<string> {
-  await clearContracts(db.db);
-  await insertContracts(db.db, specs, NOW);
-  await t?.close();
-  t = undefined;
+  await replaceContracts(ctx.db.db, specs, NOW);
+  await ctx.closeApp();
   return (await taxonomy()).body.coverage;
 }
 
 async function clearTaxonomy(): Promise<void> {
-  await db.db.execute(sql`DELETE FROM esi_groups`);
-  await db.db.execute(sql`DELETE FROM esi_categories`);
-  await bumpGeneration(db.db);
+  await ctx.db.db.execute(sql`DELETE FROM esi_groups`);
+  await ctx.db.db.execute(sql`DELETE FROM esi_categories`);
+  await bumpGeneration(ctx.db.db);
 }
 
 /** `count` live item_exchange contracts from `firstId`, each offering a Rifter, with `overrides`. */
@@ -74,7 +57,7 @@ describe('GET /contracts/taxonomy — option lists (api.md §10)', () => {
 
   it('case 52: categories and groups sorted by name (code point) then id, groups with their category id or null', async () => {
     await clearTaxonomy();
-    await insertTaxonomy(db.db, {
+    await insertTaxonomy(ctx.db.db, {
       categories: { 6: 'Ship', 7: 'Module', 501: 'alpha', 500: 'Zeta', 503: 'Twin', 502: 'Twin', 504: 'Ägir' },
       groups: {
         46: { name: 'Propulsion Module', categoryId: 7 },
@@ -117,7 +100,7 @@ describe('GET /contracts/taxonomy — option lists (api.md §10)', () => {
 describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
   beforeAll(async () => {
     await clearTaxonomy();
-    await insertTaxonomy(db.db);
+    await insertTaxonomy(ctx.db.db);
   });
 
   it('case 53: 200 live item-bearing contracts with 198 complete → "complete"; 197 → "partial"', async () => {
@@ -137,14 +120,12 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
   });
 
   it('case 53: contracts whose items are unavailable (204/403/404) leave the population: 150 complete + 10 unavailable → "complete"', async () => {
-    await clearContracts(db.db);
-    await insertContracts(db.db, [...contracts(1000, 150), ...contracts(2000, 10, unavailable)], NOW);
+    await replaceContracts(ctx.db.db, [...contracts(1000, 150), ...contracts(2000, 10, unavailable)], NOW);
     for (const [offset, status] of [[0, 204], [1, 403], [2, 404]] as const) {
-      await db.db.execute(sql`UPDATE contracts SET items_http_status = ${status} WHERE contract_id % 3 = ${offset} AND contract_id >= 2000`);
+      await ctx.db.db.execute(sql`UPDATE contracts SET items_http_status = ${status} WHERE contract_id % 3 = ${offset} AND contract_id >= 2000`);
     }
-    await bumpGeneration(db.db);
-    await t?.close();
-    t = undefined;
+    await bumpGeneration(ctx.db.db);
+    await ctx.closeApp();
     expect((await taxonomy()).body.coverage).toBe('complete');
     // Control: the same 10 merely pending would pin coverage at partial.
     expect(await coverageOf([...contracts(1000, 150), ...contracts(2000, 10, pending)])).toBe('partial');
@@ -190,10 +171,9 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     expect(await coverageOf([...contracts(1000, 98), ...contracts(2000, 2, older)])).toBe('partial');
     expect(await coverageOf([...contracts(1000, 99), ...contracts(2000, 1, older)])).toBe('complete');
     // Re-enriched in place: the same contracts at the current version.
-    await db.db.execute(sql`UPDATE contracts SET enrichment_version = ${ENRICHMENT_VERSION}`);
-    await bumpGeneration(db.db);
-    await t?.close();
-    t = undefined;
+    await ctx.db.db.execute(sql`UPDATE contracts SET enrichment_version = ${ENRICHMENT_VERSION}`);
+    await bumpGeneration(ctx.db.db);
+    await ctx.closeApp();
     expect((await taxonomy()).body.coverage).toBe('complete');
   });
 

@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
+import { useTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestAppOptions {
   readonly databaseUrl: string;
@@ -60,4 +62,33 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       await container.close();
     },
   };
+}
+
+export interface AppPerTest {
+  readonly db: TestDatabase;
+  /** The app of the running test, once it has built one; closed and cleared after every test. */
+  t: TestApp | undefined;
+  /** Closes the current app (if any) now, so the next one built sees the data as it is. */
+  closeApp(): Promise<void>;
+}
+
+/**
+ * A database of the test file's own (see useTestDatabase) and one app at a time on it: the app a test
+ * builds never outlives that test, so its result cache and ≤ 1 s generation memo never outlive the data
+ * they saw.
+ */
+export function useAppPerTest(options: { readonly taxonomy?: boolean } = {}): AppPerTest {
+  const database = useTestDatabase(options);
+  const slot: AppPerTest = {
+    get db() {
+      return database.db;
+    },
+    t: undefined,
+    async closeApp() {
+      await slot.t?.close();
+      slot.t = undefined;
+    },
+  };
+  afterEach(() => slot.closeApp());
+  return slot;
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { insertTaxonomy } from './fixtures.js';
 
 export interface TestDatabase extends DatabaseHandle {
   readonly url: string;
@@ -44,4 +46,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/**
+ * A database of the calling test file's (or describe block's) own: created before its tests, with the
+ * taxonomy reference rows when `taxonomy` is set, and dropped after them. `db` throws until created.
+ */
+export function useTestDatabase(options: { readonly taxonomy?: boolean } = {}): { readonly db: TestDatabase } {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (options.taxonomy) await insertTaxonomy(db.db);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    get db() {
+      if (!db) throw new Error('test database not ready');
+      return db;
+    },
+  };
+}
+
+/**
+ * Row helpers on the test database `database()` returns at call time (a getter: files create and
+ * replace their databases in hooks): every row, the first row, the data generation G, and the number
+ * of contracts matching a condition.
+ */
+export function queryHelpers(database: () => TestDatabase) {
+  const q = async <T = Record<string, unknown>>(query: SQL) => [...(await database().db.execute(query))] as T[];
+  const one = async <T = Record<string, unknown>>(query: SQL) => (await q<T>(query))[0]!;
+  const generation = async () => Number((await one<{ g: string }>(sql`SELECT generation AS g FROM sync_state`)).g);
+  const count = async (where: SQL) => Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM contracts WHERE ${where}`)).n);
+  return { q, one, generation, count };
 }

@@ -3,6 +3,7 @@ import type { Executor } from '../../src/db/client.js';
 import { bulkWrite } from '../../src/db/bulk.js';
 import { deriveContractFields, nextShipFlag } from '../../src/domain/derived-fields.js';
 import { ENRICHMENT_VERSION } from '../../src/domain/enrichment.js';
+import { ITEM_COLUMNS } from '../../src/seed/corpus.js';
 
 // Real EVE ids (acceptance.md conventions): type → name, group, category, market group.
 export const TYPES = {
@@ -197,6 +198,7 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
   return { contracts, items };
 }
 
+// Not the seed corpus's CONTRACT_COLUMNS: the items/enrichment attempt and timestamp columns keep their defaults.
 const CONTRACT_COLUMNS = [
   'contract_id', 'type', 'title', 'for_corporation', 'issuer_id', 'issuer_corporation_id', 'start_location_id',
   'end_location_id', 'date_issued', 'date_expired', 'price', 'collateral', 'reward', 'volume', 'buyout',
@@ -205,10 +207,6 @@ const CONTRACT_COLUMNS = [
   'start_location_name', 'end_location_name', 'items_status', 'items_http_status', 'enrichment_status',
   'enrichment_version', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'primary_label_sort',
   'composition', 'blueprint_summary', 'search_text',
-];
-const ITEM_COLUMNS = [
-  'contract_id', 'record_id', 'type_id', 'quantity', 'is_included', 'is_blueprint_copy', 'item_id', 'runs',
-  'material_efficiency', 'time_efficiency', 'type_name', 'group_id', 'category_id', 'market_group_id', 'category',
 ];
 
 /** Inserts the contracts (and their items) and bumps the data generation, as a sync commit would. */
@@ -247,6 +245,12 @@ export async function bumpGeneration(db: Executor): Promise<number> {
 export async function clearContracts(db: Executor): Promise<void> {
   await db.execute(sql`DELETE FROM contracts`);
   await bumpGeneration(db);
+}
+
+/** Replaces every stored contract with `specs`: clearContracts, then insertContracts. */
+export async function replaceContracts(db: Executor, specs: readonly ContractSpec[], now: Date): Promise<void> {
+  await clearContracts(db);
+  await insertContracts(db, specs, now);
 }
 
 export const days = (n: number) => n * DAY;

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
+import type { RunOptions } from '../../src/sync/sync-runner.js';
 import type { SyncComponents } from '../../src/sync/sync-wiring.js';
 
 export interface TestSyncOptions {
@@ -56,4 +57,25 @@ export function buildTestSync(options: TestSyncOptions): TestSync {
     logs,
     close: () => container.close(),
   };
+}
+
+/** One run of `t`'s sync; a skipped run (lock held, downtime) throws. */
+export async function finishedRun(t: TestSync, options: RunOptions) {
+  const result = await t.sync.runner.run(options);
+  if (result.kind !== 'finished') throw new Error(`run skipped: ${result.reason}`);
+  return result;
+}
+
+/**
+ * Phase (a) only: a run of `regions` that is asked to stop (as on SIGTERM) once their sweeps are
+ * done, so the generation counts discovery's commits alone, not the names and systems of phase (b).
+ */
+export function discoverOnly(t: TestSync, regions: number[]) {
+  let done = 0;
+  return finishedRun(t, {
+    trigger: 'cli', itemsBudgetMs: null, skipItems: true, regions,
+    onProgress: (event) => {
+      if (event.phase === 'discovery' && event.state === 'done' && ++done === regions.length) t.sync.runner.requestStop();
+    },
+  });
 }
