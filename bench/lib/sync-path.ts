@@ -1,0 +1,583 @@
+/**
+ * Sync path: the fake ESI (bench/fake-esi-child.ts, its own process) and the real sync CLI
+ * (src/cli/sync.ts, its own process) on scratch databases, against two baselines taken in the
+ * same run: the fetch floor (every request of the sync's log replayed with a plain undici loop at
+ * the same concurrency) and the write floor (the synced contract and item rows COPYed into fresh
+ * unindexed tables).
+ */
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { Pool } from 'undici';
+import type { FakeEsiOptions, FakeEsiStats, RequestLogEntry } from '../../test/fake-esi/index.js';
+import type { DatabaseServer, ScratchDatabase } from './db.js';
+import { freePort, sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
+
+export interface SyncPathOptions {
+  /** The main universe: The Forge at `forge` contracts plus `smallRegions` regions of `smallSize`. */
+  readonly forge: number;
+  readonly smallRegions: number;
+  readonly smallSize: number;
+  /** The comparison universe for peak RSS (same small regions, a smaller Forge). */
+  readonly forgeSmall: number;
+  /** The latency scenario's universe (one region) and its per-request latency. */
+  readonly latencyContracts: number;
+  readonly latencyMs: number;
+  /** ESI_MAX_RPS / ESI_MAX_CONCURRENCY of the main runs, and the governor defaults for the latency run. */
+  readonly rps: number;
+  readonly concurrency: number;
+  readonly defaultRps: number;
+  readonly defaultConcurrency: number;
+  /** Share of every region's contracts that appear, and vanish, before the incremental sync. */
+  readonly churnShare: number;
+  /** Largest item list of the fake universes (undefined: the fake's default, 250). */
+  readonly maxItemsPerContract?: number;
+  readonly log: (line: string) => void;
+}
+
+export interface SyncRunResult {
+  readonly scenario: string;
+  readonly exitCode: number | null;
+  readonly outcome: string | null;
+  /** Process wall time, spawn to exit (Node start and tsx included). */
+  readonly wallSeconds: number;
+  /** started_at → finished_at of the run record (the run itself). */
+  readonly runSeconds: number | null;
+  readonly peakRssBytes: number | null;
+  readonly requests: number;
+  /** By ESI route id (E1–E7): total and per status. */
+  readonly byRoute: Record<string, { total: number; byStatus: Record<string, number> }>;
+  readonly earlyPolls: number;
+  /** The CLI's sync.finished counters (contracts new/closed, item rows, …). */
+  readonly counters: Record<string, unknown>;
+  /** Requests per second between the 10 % and 90 % marks of the run's requests (sampled). */
+  readonly achievedRps: number | null;
+  /** All requests ÷ process wall time. */
+  readonly overallRps: number;
+  readonly configuredRps: number;
+  readonly configuredConcurrency: number;
+  /** Rows stored after the run. */
+  readonly storedContracts: number;
+  readonly storedItems: number;
+}
+
+export interface FetchFloorResult {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly byStatus: Record<string, number>;
+  /** The least time a client obeying the same token bucket (ESI_MAX_RPS, burst ⌈rps⌉) needs. */
+  readonly pacedSeconds: number;
+}
+
+export interface WriteFloorResult {
+  readonly contracts: number;
+  readonly items: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly contractSeconds: number;
+  readonly itemSeconds: number;
+}
+
+export interface SyncPathResult {
+  readonly universe: { regions: number; contracts: number; forge: number; smallRegions: number; smallSize: number; redis: boolean };
+  readonly cold: SyncRunResult;
+  readonly fetchFloor: FetchFloorResult;
+  readonly writeFloor: WriteFloorResult;
+  readonly warm: SyncRunResult;
+  readonly warmExpired: SyncRunResult;
+  readonly incremental: SyncRunResult & { appeared: number; vanished: number };
+  readonly coldSmall: SyncRunResult & { forge: number };
+  readonly latency: SyncRunResult & { latencyMs: number; contracts: number };
+  readonly ratios: {
+    /** cold wall ÷ (paced fetch floor + write floor): the headline (the sync must obey ESI_MAX_RPS). */
+    coldVsFloors: number;
+    /** cold wall ÷ (unpaced fetch floor + write floor): what the rate cap costs. */
+    coldVsUnpacedFloors: number;
+    /** Process wall times (what `npm run sync` costs). */
+    warmVsCold: number;
+    warmExpiredVsCold: number;
+    /** Run-record durations (the run without Node/tsx start-up). */
+    warmVsColdRun: number;
+    warmExpiredVsColdRun: number;
+    latencyAchievedVsConfigured: number;
+    coldAchievedVsConfigured: number;
+    peakRssLargeVsSmall: number;
+  };
+  readonly seconds: number;
+}
+
+interface Reply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+/** The fake ESI child and its IPC control. */
+class FakeEsiProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+  private constructor(
+    readonly child: Child,
+    readonly url: string,
+  ) {
+    child.process.on('message', (message: Reply) => {
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
+      this.pending.delete(message.id);
+      if (message.ok) waiter.resolve(message.result);
+      else waiter.reject(new Error(`fake ESI: ${message.error}`));
+    });
+  }
+
+  static async start(options: FakeEsiOptions): Promise<FakeEsiProcess> {
+    const child = spawnTs('fake-esi', 'bench/fake-esi-child.ts', [], { ipc: true, env: { FAKE_ESI_OPTIONS: JSON.stringify(options) } });
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fake ESI did not start\n${child.output()}`)), 120_000);
+      child.process.once('message', (message: Reply) => {
+        clearTimeout(timer);
+        if (message.ok) resolve((message.result as { url: string }).url);
+        else reject(new Error(`fake ESI: ${message.error}`));
+      });
+      void child.exited.then(() => reject(new Error(`fake ESI exited\n${child.output()}`)));
+    });
+    return new FakeEsiProcess(child, url);
+  }
+
+  call<T>(cmd: string, ...args: unknown[]): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.child.process.send({ id, cmd, args });
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.child.stop();
+  }
+}
+
+const USER_AGENT = 'HangarBayBench/{version} (bench@example.com)';
+
+interface SyncEnv {
+  readonly databaseUrl: string;
+  readonly esi: FakeEsiProcess;
+  readonly regionIds: readonly number[];
+  readonly rps: number;
+  readonly concurrency: number;
+  readonly redisUrl: string;
+}
+
+async function storedRows(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ contracts: string; items: string; run_seconds: number | null }[]>`
+      SELECT (SELECT count(*) FROM contracts) AS contracts, (SELECT count(*) FROM contract_items) AS items,
+             (SELECT extract(epoch FROM finished_at - started_at)::float8 FROM sync_runs
+               WHERE scope = 'run' ORDER BY id DESC LIMIT 1) AS run_seconds`;
+    return { contracts: Number(row!.contracts), items: Number(row!.items), runSeconds: row!.run_seconds === null ? null : Number(row!.run_seconds) };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Requests per second between the 10 % and 90 % marks of `total`, interpolated from samples. */
+function slope(samples: readonly [number, number][], total: number): number | null {
+  if (total < 20 || samples.length < 3) return null;
+  const at = (target: number) => {
+    for (let i = 1; i < samples.length; i++) {
+      const [t1, n1] = samples[i]!;
+      const [t0, n0] = samples[i - 1]!;
+      if (n1 >= target) return n1 === n0 ? t1 : t0 + ((target - n0) / (n1 - n0)) * (t1 - t0);
+    }
+    return null;
+  };
+  const t10 = at(0.1 * total);
+  const t90 = at(0.9 * total);
+  if (t10 === null || t90 === null || t90 <= t10) return null;
+  return (0.8 * total * 1000) / (t90 - t10);
+}
+
+async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
+  await env.esi.call('resetStats');
+  const started = performance.now();
+  const child = spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
+    keepStdout: true,
+    env: {
+      DATABASE_URL: env.databaseUrl,
+      ESI_BASE_URL: env.esi.url,
+      AGGREGATION_REGION_IDS: env.regionIds.join(','),
+      ESI_DOWNTIME_WINDOW: 'off',
+      ESI_MAX_RPS: String(env.rps),
+      ESI_MAX_CONCURRENCY: String(env.concurrency),
+      ESI_USER_AGENT: USER_AGENT,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: env.redisUrl,
+      ROLE: 'worker',
+    },
+  });
+  const memory = watchPeakRss(child.pid);
+  const samples: [number, number][] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      try {
+        samples.push([performance.now(), await env.esi.call<number>('total')]);
+      } catch {
+        // the fake is busy or gone; the next sample will do
+      }
+      await sleep(200);
+    }
+  })();
+  const { code } = await child.exited;
+  const wallSeconds = (performance.now() - started) / 1000;
+  const peak = memory.peakBytes();
+  memory.stop();
+  sampling = false;
+  await sampler;
+  const stats = await env.esi.call<FakeEsiStats>('stats');
+  samples.push([performance.now(), stats.total]);
+  const finished = child
+    .stdoutLines()
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+    })
+    .find((entry) => entry?.msg === 'sync.finished');
+  if (code !== 0 && code !== 1) log(`    warning: sync exited with ${code}\n${child.output()}`);
+  const stored = await storedRows(env.databaseUrl);
+  const byRoute = Object.fromEntries(
+    Object.entries(stats.routes).map(([route, entry]) => [route, { total: entry.total, byStatus: entry.by_status }]),
+  );
+  const { msg: _msg, ...counters } = finished ?? {};
+  const result: SyncRunResult = {
+    scenario,
+    exitCode: code,
+    outcome: typeof finished?.outcome === 'string' ? finished.outcome : null,
+    wallSeconds,
+    runSeconds: stored.runSeconds,
+    peakRssBytes: peak,
+    requests: stats.total,
+    byRoute,
+    earlyPolls: stats.early_polls_total,
+    counters,
+    achievedRps: slope(samples, stats.total),
+    overallRps: stats.total / wallSeconds,
+    configuredRps: env.rps,
+    configuredConcurrency: env.concurrency,
+    storedContracts: stored.contracts,
+    storedItems: stored.items,
+  };
+  const routes = Object.entries(byRoute)
+    .map(([route, entry]) => `${route} ${Object.entries(entry.byStatus).map(([s, n]) => `${s}×${n}`).join(' ')}`)
+    .join(', ');
+  log(
+    `    ${scenario}: ${wallSeconds.toFixed(1)} s wall (run ${stored.runSeconds?.toFixed(1) ?? '?'} s), outcome ${result.outcome}, ` +
+      `${stats.total} requests [${routes || 'none'}], ` +
+      `${result.achievedRps === null ? '' : `${result.achievedRps.toFixed(1)} req/s (10–90 %), `}peak RSS ${peak === null ? '?' : `${(peak / 2 ** 20).toFixed(0)} MB`}, ` +
+      `new ${String(counters.contractsNew ?? '?')} closed ${String(counters.contractsClosed ?? '?')} item rows ${String(counters.itemRows ?? '?')}`,
+  );
+  return result;
+}
+
+/** Replays the logged requests with undici at `concurrency`, as fast as the fake answers. */
+async function fetchFloor(origin: string, entries: readonly RequestLogEntry[], concurrency: number, rps: number): Promise<FetchFloorResult> {
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const byStatus: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < entries.length) {
+      const entry = entries[next++]!;
+      const query = new URLSearchParams(Object.entries(entry.query)).toString();
+      const headers: Record<string, string> = { ...entry.headers };
+      const isPost = entry.method === 'POST';
+      const body = isPost ? JSON.stringify(entry.ids ?? []) : undefined;
+      if (isPost) headers['content-type'] = 'application/json';
+      const response = await pool.request({
+        origin,
+        path: query === '' ? entry.path : `${entry.path}?${query}`,
+        method: isPost ? 'POST' : 'GET',
+        headers,
+        body,
+      });
+      await response.body.arrayBuffer();
+      byStatus[String(response.statusCode)] = (byStatus[String(response.statusCode)] ?? 0) + 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await pool.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const burst = Math.max(1, Math.ceil(rps));
+  return {
+    requests: entries.length,
+    concurrency,
+    seconds,
+    rps: entries.length / seconds,
+    byStatus,
+    pacedSeconds: Math.max(seconds, Math.max(0, entries.length - burst) / rps),
+  };
+}
+
+/** Reads the synced rows back, then times COPY FROM STDIN into fresh unindexed tables. */
+async function writeFloor(url: string): Promise<WriteFloorResult> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const columns = async (table: string) =>
+      (
+        await sql<{ column_name: string }[]>`
+          SELECT column_name FROM information_schema.columns
+          WHERE table_schema = 'public' AND table_name = ${table} AND is_generated = 'NEVER' ORDER BY ordinal_position`
+      ).map((row) => `"${row.column_name}"`);
+    // Rows as COPY text: every value read as its text form, escaped per the COPY text format.
+    const escape = (value: string | null) =>
+      value === null ? '\\N' : value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    const read = async (table: string, list: string[]) => {
+      const rows = await sql.unsafe(`SELECT ${list.map((column) => `${column}::text`).join(', ')} FROM ${table}`).values();
+      return Buffer.from(rows.map((row) => `${(row as (string | null)[]).map(escape).join('\t')}\n`).join(''));
+    };
+    const contractColumns = await columns('contracts');
+    const itemColumns = await columns('contract_items');
+    const contractData = await read('contracts', contractColumns);
+    const itemData = await read('contract_items', itemColumns);
+    await sql.unsafe(`DROP TABLE IF EXISTS bench_copy_contracts, bench_copy_items`);
+    await sql.unsafe(`CREATE TABLE bench_copy_contracts AS SELECT ${contractColumns.join(', ')} FROM contracts WITH NO DATA`);
+    await sql.unsafe(`CREATE TABLE bench_copy_items AS SELECT ${itemColumns.join(', ')} FROM contract_items WITH NO DATA`);
+    const copy = async (table: string, data: Buffer) => {
+      const started = performance.now();
+      const writable = await sql.unsafe(`COPY ${table} FROM STDIN`).writable();
+      await new Promise<void>((resolve, reject) => {
+        writable.on('error', reject);
+        writable.on('finish', () => resolve());
+        writable.end(data);
+      });
+      return (performance.now() - started) / 1000;
+    };
+    const contractSeconds = await copy('bench_copy_contracts', contractData);
+    const itemSeconds = await copy('bench_copy_items', itemData);
+    const [counts] = await sql<{ contracts: string; items: string }[]>`
+      SELECT (SELECT count(*) FROM bench_copy_contracts) AS contracts, (SELECT count(*) FROM bench_copy_items) AS items`;
+    await sql.unsafe(`DROP TABLE bench_copy_contracts, bench_copy_items`);
+    return {
+      contracts: Number(counts!.contracts),
+      items: Number(counts!.items),
+      bytes: contractData.length + itemData.length,
+      seconds: contractSeconds + itemSeconds,
+      contractSeconds,
+      itemSeconds,
+    };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+interface RedisHandle {
+  readonly url: string;
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A private redis-server when one is on PATH: without Redis each CLI run has its own in-process
+ * page cache, so a re-poll can never send If-None-Match (sync.md §3.4) and no 304 is possible.
+ */
+async function startRedis(log: (line: string) => void): Promise<RedisHandle | null> {
+  const port = await freePort();
+  let child: Child;
+  try {
+    child = spawnChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  } catch {
+    return null;
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  client.on('error', () => {});
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await client.connect();
+      await client.ping();
+      log(`  private redis-server on ${url} (pid ${child.pid})`);
+      return {
+        url,
+        flush: async () => void (await client.flushall()),
+        stop: async () => {
+          client.disconnect();
+          await child.stop();
+        },
+      };
+    } catch {
+      await sleep(100);
+    }
+  }
+  client.disconnect();
+  await child.stop();
+  log('  redis-server did not start: syncing without Redis (re-polls get 200, not 304)');
+  return null;
+}
+
+function fakeOptions(regions: number, forge: number, small: number, maxItems: number | undefined, extra: FakeEsiOptions = {}): FakeEsiOptions {
+  return {
+    ...(maxItems === undefined ? {} : { maxItemsPerContract: maxItems }),
+    seed: 1,
+    regions,
+    contracts: small,
+    firstRegionContracts: forge,
+    // A frozen clock: listings never regenerate on their own, so "nothing changed" stays true and
+    // every change is one the harness made. The sync computes lifetimes from Expires − Date, so
+    // it is unaffected. No error-limit window ever resets on a frozen clock, so the budget is
+    // made large enough never to matter (real ESI's window resets every 60 s).
+    clock: 'virtual',
+    alignPhase: true,
+    churnRate: 0,
+    errorLimit: 1_000_000_000,
+    requestLogLimit: 2_000_000,
+    ...extra,
+  };
+}
+
+async function withUniverse<T>(
+  server: DatabaseServer,
+  label: string,
+  options: FakeEsiOptions,
+  work: (esi: FakeEsiProcess, database: ScratchDatabase, regionIds: number[]) => Promise<T>,
+): Promise<T> {
+  const esi = await FakeEsiProcess.start(options);
+  let database: ScratchDatabase | null = null;
+  try {
+    database = await server.createDatabase(label);
+    const regionIds = await esi.call<number[]>('regionIds');
+    return await work(esi, database, regionIds);
+  } finally {
+    await esi.stop();
+    await database?.drop();
+  }
+}
+
+export async function runSyncPath(server: DatabaseServer, options: SyncPathOptions): Promise<SyncPathResult> {
+  const { log } = options;
+  const started = performance.now();
+  const regions = 1 + options.smallRegions;
+  log(
+    `sync path: The Forge ${options.forge.toLocaleString('en-US')} + ${options.smallRegions} regions × ${options.smallSize} ` +
+      `(ESI_MAX_RPS ${options.rps}, ESI_MAX_CONCURRENCY ${options.concurrency})`,
+  );
+  const redis = await startRedis(log);
+  try {
+    const main = await withUniverse(server, 'sync_main', fakeOptions(regions, options.forge, options.smallSize, options.maxItemsPerContract), async (esi, database, regionIds) => {
+      const env: SyncEnv = { databaseUrl: database.url, esi, regionIds, rps: options.rps, concurrency: options.concurrency, redisUrl: redis?.url ?? '' };
+      await redis?.flush();
+      const cold = await runSync('cold', env, log);
+      const entries = await esi.call<RequestLogEntry[]>('requests');
+      const fetch = await fetchFloor(new URL(esi.url).origin, entries, options.concurrency, options.rps);
+      log(
+        `    fetch floor: ${fetch.requests} requests in ${fetch.seconds.toFixed(1)} s (${fetch.rps.toFixed(0)} req/s at concurrency ${fetch.concurrency}); ` +
+          `paced at ${options.rps} req/s: ≥ ${fetch.pacedSeconds.toFixed(1)} s`,
+      );
+      const write = await writeFloor(database.url);
+      log(
+        `    write floor: COPY ${write.contracts} contracts + ${write.items} items (${(write.bytes / 2 ** 20).toFixed(1)} MB) in ${write.seconds.toFixed(2)} s`,
+      );
+      const warm = await runSync('warm (not due)', env, log);
+      // The listings "expire" with nothing changed: each region publishes an identical generation
+      // (same Last-Modified and ETags) and is made due, so the sync re-polls and gets 304s.
+      for (const regionId of regionIds) await esi.call('regenerate', regionId, false);
+      await makeDue(database.url);
+      const warmExpired = await runSync('warm (expired, unchanged)', env, log);
+      // 2 % of every region appear and 2 % vanish, published as a new generation.
+      let appeared = 0;
+      let vanished = 0;
+      for (const regionId of regionIds) {
+        const ids = await esi.call<number[]>('contractIds', regionId);
+        const count = Math.max(1, Math.round(ids.length * options.churnShare));
+        const step = ids.length / count;
+        const gone = Array.from({ length: count }, (_, i) => ids[Math.floor(i * step)]!);
+        await esi.call('removeContracts', gone);
+        await esi.call('addContracts', regionId, count);
+        await esi.call('regenerate', regionId, false);
+        appeared += count;
+        vanished += count;
+      }
+      await makeDue(database.url);
+      const incremental = await runSync(`incremental (+${appeared} / −${vanished})`, env, log);
+      return { cold, fetch, write, warm, warmExpired, incremental: { ...incremental, appeared, vanished }, contracts: cold.storedContracts };
+    });
+
+    const coldSmall = await withUniverse(server, 'sync_small', fakeOptions(regions, options.forgeSmall, options.smallSize, options.maxItemsPerContract), async (esi, database, regionIds) => {
+      await redis?.flush();
+      const env: SyncEnv = { databaseUrl: database.url, esi, regionIds, rps: options.rps, concurrency: options.concurrency, redisUrl: redis?.url ?? '' };
+      return { ...(await runSync(`cold, The Forge at ${options.forgeSmall}`, env, log)), forge: options.forgeSmall };
+    });
+
+    const latency = await withUniverse(
+      server,
+      'sync_latency',
+      fakeOptions(1, options.latencyContracts, 0, options.maxItemsPerContract, { latency: options.latencyMs }),
+      async (esi, database, regionIds) => {
+        await redis?.flush();
+        const env: SyncEnv = {
+          databaseUrl: database.url,
+          esi,
+          regionIds,
+          rps: options.defaultRps,
+          concurrency: options.defaultConcurrency,
+          redisUrl: redis?.url ?? '',
+        };
+        const result = await runSync(`cold, ${options.latencyMs} ms per request, default governor`, env, log);
+        return { ...result, latencyMs: options.latencyMs, contracts: options.latencyContracts };
+      },
+    );
+
+    const floors = main.fetch.pacedSeconds + main.write.seconds;
+    const ratios = {
+      coldVsFloors: main.cold.wallSeconds / floors,
+      coldVsUnpacedFloors: main.cold.wallSeconds / (main.fetch.seconds + main.write.seconds),
+      warmVsCold: main.warm.wallSeconds / main.cold.wallSeconds,
+      warmExpiredVsCold: main.warmExpired.wallSeconds / main.cold.wallSeconds,
+      warmVsColdRun: (main.warm.runSeconds ?? Number.NaN) / (main.cold.runSeconds ?? Number.NaN),
+      warmExpiredVsColdRun: (main.warmExpired.runSeconds ?? Number.NaN) / (main.cold.runSeconds ?? Number.NaN),
+      latencyAchievedVsConfigured: (latency.achievedRps ?? latency.overallRps) / options.defaultRps,
+      coldAchievedVsConfigured: (main.cold.achievedRps ?? main.cold.overallRps) / options.rps,
+      peakRssLargeVsSmall: (main.cold.peakRssBytes ?? Number.NaN) / (coldSmall.peakRssBytes ?? Number.NaN),
+    };
+    return {
+      universe: {
+        regions,
+        contracts: main.contracts,
+        forge: options.forge,
+        smallRegions: options.smallRegions,
+        smallSize: options.smallSize,
+        redis: redis !== null,
+      },
+      cold: main.cold,
+      fetchFloor: main.fetch,
+      writeFloor: main.write,
+      warm: main.warm,
+      warmExpired: main.warmExpired,
+      incremental: main.incremental,
+      coldSmall,
+      latency,
+      ratios,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await redis?.stop();
+  }
+}
+
+/** Every region due now: what the passing of its Expires would do (the sync polls on the wall clock). */
+async function makeDue(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`UPDATE sync_regions SET next_poll_at = now() - interval '1 second'`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
