@@ -138,7 +138,7 @@ describe('sync CLI (sync.md §6)', () => {
     expect(await count(db, sql`SELECT count(*) AS n FROM contract_items`)).toBe(0);
   });
 
-  it('a full run on pipes: only JSON lines, sync.progress every 5 s with the case-123 fields, sync.finished, exit 0; a region not due is skipped (cases 122–124)', { timeout: 60_000 }, async () => {
+  it('a full run on pipes: only JSON lines, sync.progress every 5 s with the case-123 fields, sync.finished, exit 0; a region not due is skipped (cases 122–124)', { timeout: 120_000 }, async () => {
     esi.control.resetStats();
     const result = await runCli(baseEnv);
     expect(result.code, result.stderr).toBe(0);
@@ -166,7 +166,7 @@ describe('sync CLI (sync.md §6)', () => {
     expect(runs.map((r) => r.outcome)).toEqual(['success', 'success']);
   });
 
-  it('exits 1 when one region 404s and 2 when every region fails (case 122)', { timeout: 60_000 }, async () => {
+  it('exits 1 when one region 404s and 2 when every region fails (case 122)', { timeout: 120_000 }, async () => {
     const other = await createTestDatabase();
     try {
       const partial = await runCli({ ...baseEnv, DATABASE_URL: other.url, AGGREGATION_REGION_IDS: '10000002,10000099' }, ['--no-items']);

@@ -267,7 +267,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await count(sql`contract_id = ${M + 1} AND closed_at IS NULL`)).toBe(1);
   });
 
-  it('99: one sweep closing 10,001 contracts (id sets over 10,000) succeeds', { timeout: 60_000 }, async () => {
+  it('99: one sweep closing 10,001 contracts (id sets over 10,000) succeeds', { timeout: 120_000 }, async () => {
     const R = 10000212;
     esi.control.setRows(R, rows(360_000_000, 11_200, now()), { lastModified: now() });
     expect((await discover([R])).regions).toEqual([{ regionId: R, outcome: 'success', detail: null }]);

@@ -88,7 +88,7 @@ async function itemBearingIds(esi: FakeEsi, regionId = FORGE): Promise<number[]>
 }
 
 describe('listing faults (sync.md §8, cases 97, 127)', () => {
-  it('5xx burst on listing page 2 past its retries: region failure, nothing closed, the other region commits, run partial, the error budget never runs out (case 127)', { timeout: 60_000 }, async () => {
+  it('5xx burst on listing page 2 past its retries: region failure, nothing closed, the other region commits, run partial, the error budget never runs out (case 127)', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES);
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
     esi.control.advance(1830); // next generation: ~2 % churn in and out
@@ -120,7 +120,7 @@ describe('listing faults (sync.md §8, cases 97, 127)', () => {
     expect(open.map((r) => Number(r.contract_id))).toEqual(esi.control.universe.contractIds(FORGE));
   });
 
-  it('timeout, connection reset, truncated JSON and broken gzip on listing pages are retried like 5xx; the sweep commits (§8)', { timeout: 60_000 }, async () => {
+  it('timeout, connection reset, truncated JSON and broken gzip on listing pages are retried like 5xx; the sweep commits (§8)', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES, { ESI_TIMEOUT_MS: '1000' });
     esi.control.addFault({ kind: 'hang', route: 'E1', regionId: FORGE, page: 1, times: 1 });
     esi.control.addFault({ kind: 'reset', route: 'E1', regionId: FORGE, page: 2, times: 1 });
@@ -199,7 +199,7 @@ describe('inconsistent sweeps write nothing (sync.md §5.1, §8, case 97)', () =
 });
 
 describe('304 and the stored listing body (sync.md §3.4, §8)', () => {
-  it('a 304 over a stale stored body is refetched without If-None-Match in the same sweep; a corrupt stored body sends none; the snapshot commits', { timeout: 60_000 }, async () => {
+  it('a 304 over a stale stored body is refetched without If-None-Match in the same sweep; a corrupt stored body sends none; the snapshot commits', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES);
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
     await t.container.cache.set(listingPageKey(FORGE, 1), Buffer.from('not a stored page'), 3600);
@@ -218,7 +218,7 @@ describe('304 and the stored listing body (sync.md §3.4, §8)', () => {
 });
 
 describe('item and payload faults (sync.md §2.4, §5.4, §8)', () => {
-  it('item fetches: timeout, reset and truncated JSON are retried; exhausted → failure with 4–6 min backoff and no rows; the rest fetched', { timeout: 60_000 }, async () => {
+  it('item fetches: timeout, reset and truncated JSON are retried; exhausted → failure with 4–6 min backoff and no rows; the rest fetched', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(SMALL, { ESI_TIMEOUT_MS: '1000' });
     const [truncated, reset, hung] = await itemBearingIds(esi);
     esi.control.addFault({ kind: 'truncate', route: 'E2', contractId: truncated!, times: 3 });
@@ -246,7 +246,7 @@ describe('item and payload faults (sync.md §2.4, §5.4, §8)', () => {
     expect(await count(db, sql`SELECT count(*) AS n FROM contracts WHERE items_status = 'fetched'`)).toBeGreaterThan(0);
   });
 
-  it('an item list over 1000 rows: every X-Pages page, all rows at once; a page failing past retries stores nothing and backs off (case 102)', { timeout: 60_000 }, async () => {
+  it('an item list over 1000 rows: every X-Pages page, all rows at once; a page failing past retries stores nothing and backs off (case 102)', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(SMALL);
     const [big] = await itemBearingIds(esi);
     esi.control.addFault({ kind: 'big-items', route: 'E2', contractId: big!, rows: 2422 });
@@ -267,7 +267,7 @@ describe('item and payload faults (sync.md §2.4, §5.4, §8)', () => {
     expect((await rows(db, sql`SELECT items_status, items_http_status FROM contracts WHERE contract_id = ${big!}`))[0]).toEqual({ items_status: 'fetched', items_http_status: 200 });
   });
 
-  it('an out-of-enum type is stored raw with no item fetch; absent optional fields are null (collateral 0, for_corporation false) (case 92)', { timeout: 60_000 }, async () => {
+  it('an out-of-enum type is stored raw with no item fetch; absent optional fields are null (collateral 0, for_corporation false) (case 92)', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(SMALL);
     const ids = await itemBearingIds(esi);
     const barter = ids[0]!;
@@ -314,7 +314,7 @@ describe('governor pauses (sync.md §3.5, §8)', () => {
     return { gap: Date.parse(next.time) - Date.parse(log[index]!.time), next };
   }
 
-  it('420 with X-ESI-Error-Limit-Reset 2: nothing leaves the process for 3 s, the request is re-queued (not an attempt), work resumes by itself', { timeout: 60_000 }, async () => {
+  it('420 with X-ESI-Error-Limit-Reset 2: nothing leaves the process for 3 s, the request is re-queued (not an attempt), work resumes by itself', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(SEQUENTIAL, { ESI_MAX_CONCURRENCY: '1' });
     const [, , target] = await itemBearingIds(esi);
     esi.control.addFault({ kind: 'error-limit', reset: 2, route: 'E2', contractId: target!, times: 1 });
@@ -328,7 +328,7 @@ describe('governor pauses (sync.md §3.5, §8)', () => {
     expect(await t.container.metrics.registry.metrics()).toContain('hangar_bay_esi_pauses_total{reason="420"} 1');
   });
 
-  it('429 with Retry-After 1, an HTTP-date 2 s ahead, and 0 (clamped to 1 s): each pauses that long, re-queued', { timeout: 60_000 }, async () => {
+  it('429 with Retry-After 1, an HTTP-date 2 s ahead, and 0 (clamped to 1 s): each pauses that long, re-queued', { timeout: 120_000 }, async () => {
     const { esi, t } = await setup(SEQUENTIAL, { ESI_MAX_CONCURRENCY: '1' });
     const [a, b, c] = await itemBearingIds(esi);
     esi.control.addFault({ kind: 'rate-limit', retryAfter: 1, route: 'E2', contractId: a!, times: 1 });

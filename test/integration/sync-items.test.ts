@@ -94,7 +94,7 @@ describe('items queue (sync.md §5.4)', () => {
     await expectItemsConsistent();
   });
 
-  it('case 101: a fetched contract gets no E2 in three later runs; courier, loan, unknown and barter_v2 never get one', { timeout: 60_000 }, async () => {
+  it('case 101: a fetched contract gets no E2 in three later runs; courier, loan, unknown and barter_v2 never get one', { timeout: 120_000 }, async () => {
     const issuer = esi.control.universe.characterIds()[0]!;
     const corporation = esi.control.universe.corporationIds()[0]!;
     const base = {
@@ -163,7 +163,7 @@ describe('items queue (sync.md §5.4)', () => {
         ON CONFLICT (id) DO NOTHING`);
     });
 
-    it('case 102: X-Pages 3 with 1000/1000/422 rows → 2,422 rows in one transaction; a transient page 2 → nothing stored, backoff, later success', { timeout: 60_000 }, async () => {
+    it('case 102: X-Pages 3 with 1000/1000/422 rows → 2,422 rows in one transaction; a transient page 2 → nothing stored, backoff, later success', { timeout: 120_000 }, async () => {
       const [big, flaky] = fakeItemContracts(2) as [number, number];
       esi.control.addFault({ kind: 'big-items', rows: 2422, contractId: [big, flaky] });
       esi.control.addFault({ kind: 'status', status: 503, route: 'E2', contractId: flaky, page: 2, times: 3 });

@@ -84,7 +84,7 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(await advisoryLockFree(db)).toBe(true);
     });
 
-    it('the lock lives on a dedicated connection: killing it frees the lock and the run ends failure lock_lost (cases 115, 117)', { timeout: 60_000 }, async () => {
+    it('the lock lives on a dedicated connection: killing it frees the lock and the run ends failure lock_lost (cases 115, 117)', { timeout: 120_000 }, async () => {
       const { db, esi, t } = await setup(SLOW_ITEMS, { ESI_MAX_CONCURRENCY: '1' });
       const run = t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null });
       await waitFor(() => e2Count(esi) >= 3, 'the items phase');
@@ -249,7 +249,7 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(await redis!.exists(REDIS_LOCK_KEY)).toBe(0);
     });
 
-    it.skipIf(!redisUrl)('(needs Redis) the CLI takes the Redis lock: exit 3 lock_held while another holder has the key, exit 0 once it is free (cases 117, 122)', { timeout: 60_000 }, async () => {
+    it.skipIf(!redisUrl)('(needs Redis) the CLI takes the Redis lock: exit 3 lock_held while another holder has the key, exit 0 once it is free (cases 117, 122)', { timeout: 120_000 }, async () => {
       const db = track(await createTestDatabase());
       const esi = track(await startFakeEsi({ ...SLOW_ITEMS, latency: 0 }));
       const cli = (args: string[]) =>
@@ -284,7 +284,7 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(await redis!.exists(REDIS_LOCK_KEY)).toBe(0);
     });
 
-    it.skipIf(!redisUrl)('(needs Redis) the key holds a 128-bit token with PX 60000, is renewed by compare-and-PEXPIRE and deleted at the end (case 118)', { timeout: 60_000 }, async () => {
+    it.skipIf(!redisUrl)('(needs Redis) the key holds a 128-bit token with PX 60000, is renewed by compare-and-PEXPIRE and deleted at the end (case 118)', { timeout: 120_000 }, async () => {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       const { esi, t } = await setup(SLOW_ITEMS, { REDIS_URL: redisUrl });
       const run = t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null });
@@ -305,7 +305,7 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(await redis!.exists(REDIS_LOCK_KEY)).toBe(0);
     });
 
-    it.skipIf(!redisUrl)('(needs Redis) key replaced by another token mid-run: failure lock_lost at a safe point, the other key survives (cases 115, 118)', { timeout: 60_000 }, async () => {
+    it.skipIf(!redisUrl)('(needs Redis) key replaced by another token mid-run: failure lock_lost at a safe point, the other key survives (cases 115, 118)', { timeout: 120_000 }, async () => {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       const { db, esi, t } = await setup(SLOW_ITEMS, { REDIS_URL: redisUrl });
       const run = t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null });
@@ -318,7 +318,7 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(e2Count(esi)).toBeLessThan(30);
     });
 
-    it.skipIf(!redisUrl)('(needs Redis) Redis unreachable for 40 s mid-run: failure lock_lost (case 118)', { timeout: 60_000 }, async () => {
+    it.skipIf(!redisUrl)('(needs Redis) Redis unreachable for 40 s mid-run: failure lock_lost (case 118)', { timeout: 120_000 }, async () => {
       const target = new URL(redisUrl);
       const sockets = new Set<net.Socket>();
       const proxy = net.createServer((client) => {
