@@ -228,7 +228,7 @@ describe('fail fast on a bad configuration (acceptance 128)', () => {
     expect(proc.stdout).toBe('');
   });
 
-  it('the four messages of sync.md §7 exactly; no port, no connection, no embedded database before exiting', { timeout: 30_000 }, async () => {
+  it('the four messages of sync.md §7 exactly; no port, no connection, no embedded database before exiting', { timeout: 90_000 }, async () => {
     const port = await freePort();
     const redis = await sentinel();
     const esi = await sentinel();
@@ -264,7 +264,7 @@ describe('fail fast on a bad configuration (acceptance 128)', () => {
     expect(existsSync(embeddedDir)).toBe(false);
   });
 
-  it('valid secrets are never printed and their servers never contacted when another variable is bad', { timeout: 30_000 }, async () => {
+  it('valid secrets are never printed and their servers never contacted when another variable is bad', { timeout: 90_000 }, async () => {
     const database = await sentinel();
     const redis = await sentinel();
     const { proc, exit } = await runToExit(

@@ -138,7 +138,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(await runRecord(next.runId)).toMatchObject({ outcome: 'success' });
   });
 
-  it('115: lock lost mid-run → `failure` `lock_lost`, nothing more written', { timeout: 30_000 }, async () => {
+  it('115: lock lost mid-run → `failure` `lock_lost`, nothing more written', { timeout: 90_000 }, async () => {
     const R = 10000305;
     // Page 1 with 10 s left makes the sweep wait; meanwhile the lock's connection is killed.
     esi.control.setRows(R, rows(504_000_000, 10, now()), { lastModified: Math.floor(now() / 1000) * 1000 - 1_790_000 });
@@ -153,7 +153,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(await count(sql`region_id = ${R}`)).toBe(0);
   });
 
-  it('115: item and enrichment failures only raise `errors`; the run stays a success', { timeout: 30_000 }, async () => {
+  it('115: item and enrichment failures only raise `errors`; the run stays a success', { timeout: 90_000 }, async () => {
     const R = 10000306;
     const ids = [505_000_001, 505_000_002, 505_000_003];
     esi.control.setRows(R, ids.map((id) => row(id, now())), { lastModified: now() });
@@ -196,7 +196,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(universe.filter((e) => e.headers['if-none-match'] !== undefined)).toEqual([]);
   });
 
-  it('116: G +1 for each commit with inserts, restamps, closures, reopens, systems, names, items, taxonomy rows, enrichment, retention', { timeout: 30_000 }, async () => {
+  it('116: G +1 for each commit with inserts, restamps, closures, reopens, systems, names, items, taxonomy rows, enrichment, retention', { timeout: 90_000 }, async () => {
     const R = 10000308;
     const listing = [507_000_001, 507_000_002, 507_000_003].map((id) => row(id, now(), { start_location_id: JITA, end_location_id: JITA }));
     const withdrawn = row(507_000_004, now());

@@ -99,7 +99,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
   ];
   it.each(inconsistent.map(([name, fault, size, page2], i) => ({ name, fault, size, page2, R: 10000110 + i })))(
     '88: $name → one immediate re-read, then failure `inconsistent`: nothing written, next poll ≥ 60 s',
-    { timeout: 20_000 },
+    { timeout: 90_000 },
     async ({ fault, size, page2, R }) => {
       const base = 312_000_000 + (R - 10000110) * 10_000;
       const T0 = now();

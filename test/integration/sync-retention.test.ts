@@ -72,7 +72,7 @@ describe('retention (sync.md §5.8)', () => {
     expect(esi.control.stats().total).toBe(0);
   });
 
-  it('case 121: 2,500 eligible contracts → deleted in 3 transactions, G +3', { timeout: 30_000 }, async () => {
+  it('case 121: 2,500 eligible contracts → deleted in 3 transactions, G +3', { timeout: 90_000 }, async () => {
     const specs: ContractSpec[] = Array.from({ length: 2500 }, (_, i) => ({
       contractId: 510_000_000 + i, closedAt: ago(31 + (i % 5)), dateIssued: ago(45), dateExpired: ago(20), items: [{ typeId: 34 }],
     }));
