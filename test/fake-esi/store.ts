@@ -1,6 +1,6 @@
 /**
  * Compact storage of every contract the fake universe knows: a few typed-array slots per
- * contract instead of an object each, so 35,000 + 19 × 2,000 contracts start in milliseconds and
+ * contract instead of an object each, so 35,000 + 20 × 2,000 contracts start in milliseconds and
  * cost little memory and garbage collection. Readers get a materialized ContractRecord.
  */
 import type { ContractRecord } from './contracts.js';

@@ -143,7 +143,7 @@ export interface FakeEsiOptions {
   /** Extra prefix every route is also served under, e.g. `/esi`. */
   basePath?: string;
   seed?: number;
-  /** Number of regions (1–20), in sync.md §10 order. */
+  /** Number of regions (1–21), in sync.md §10 order. */
   regions?: number;
   /** Contracts per region (default 2,000). */
   contracts?: number;
