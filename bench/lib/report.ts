@@ -223,6 +223,11 @@ function routes(run: SyncRunResult): string {
   return entries.map(([route, entry]) => `${route}: ${Object.entries(entry.byStatus).map(([status, count]) => `${status}×${count}`).join(' ')}`).join('; ');
 }
 
+/** Results saved before row writes were recorded have none. */
+function writes(entry: SyncRunResult['rowWrites']['contracts'] | undefined): string {
+  return entry === undefined ? '–' : `+${n0(entry.inserted)} ~${n0(entry.updated)} −${n0(entry.deleted)}`;
+}
+
 function syncTables(sync: SyncPathResult): string {
   const runs = [sync.cold, sync.warm, sync.warmExpired, sync.incremental, sync.coldSmall, sync.latency];
   const rows = runs.map((run) => [
@@ -232,6 +237,8 @@ function syncTables(sync: SyncPathResult): string {
     n0(run.requests),
     routes(run),
     `${String(run.counters.contractsNew ?? '–')} / ${String(run.counters.contractsClosed ?? '–')} / ${String(run.counters.itemRows ?? '–')}`,
+    writes(run.rowWrites?.contracts),
+    writes(run.rowWrites?.items),
     mb(run.peakRssBytes),
     `${n1(run.achievedRps)} / ${run.configuredRps}`,
     run.outcome ?? '–',
@@ -241,7 +248,10 @@ function syncTables(sync: SyncPathResult): string {
   return (
     `### Sync path: The Forge ${sync.universe.forge.toLocaleString('en-US')} + ${sync.universe.smallRegions} regions × ${sync.universe.smallSize}` +
     ` (${n0(sync.universe.contracts)} contracts stored; Redis ${sync.universe.redis ? 'on' : 'off'})\n\n` +
-    table(['scenario', 'wall s', 'run s', 'requests', 'requests by route and status', 'new / closed / item rows', 'peak RSS', 'achieved / configured req/s', 'outcome'], rows) +
+    table(
+      ['scenario', 'wall s', 'run s', 'requests', 'requests by route and status', 'new / closed / item rows', 'contract rows +ins ~upd −del', 'item rows +ins ~upd −del', 'peak RSS', 'achieved / configured req/s', 'outcome'],
+      rows,
+    ) +
     `\n\nFetch floor: ${n0(f.requests)} logged requests replayed in ${n1(f.seconds)} s (${n0(f.rps)} req/s, concurrency ${f.concurrency}; ` +
     `statuses ${Object.entries(f.byStatus).map(([s, c]) => `${s}×${c}`).join(' ')}); paced at ESI_MAX_RPS ${sync.cold.configuredRps} it needs ≥ ${n1(f.pacedSeconds)} s. ` +
     `Write floor: COPY of ${n0(w.contracts)} contracts + ${n0(w.items)} items (${mb(w.bytes)}) into unindexed tables in ${n2(w.seconds)} s.\n\n` +

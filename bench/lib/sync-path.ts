@@ -58,6 +58,19 @@ export interface SyncRunResult {
   /** Rows stored after the run. */
   readonly storedContracts: number;
   readonly storedItems: number;
+  /** Rows the run inserted, updated and deleted, per table (PostgreSQL's own statistics). */
+  readonly rowWrites: RowWrites;
+}
+
+interface TableWrites {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+}
+
+export interface RowWrites {
+  readonly contracts: TableWrites;
+  readonly items: TableWrites;
 }
 
 export interface FetchFloorResult {
@@ -170,6 +183,35 @@ interface SyncEnv {
   readonly redisUrl: string;
 }
 
+/**
+ * Cumulative row writes of the two big tables. A backend reports its counts when it exits (and at
+ * most once a second before that), so this is read a moment after the sync process has gone.
+ */
+async function tableWrites(url: string): Promise<RowWrites> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ relname: string; inserted: string; updated: string; deleted: string }[]>`
+      SELECT relname, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_del AS deleted
+      FROM pg_stat_user_tables WHERE relname IN ('contracts', 'contract_items')`;
+    const of = (name: string): TableWrites => {
+      const row = rows.find((entry) => entry.relname === name);
+      return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0), deleted: Number(row?.deleted ?? 0) };
+    };
+    return { contracts: of('contracts'), items: of('contract_items') };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+function writesBetween(before: RowWrites, after: RowWrites): RowWrites {
+  const delta = (a: TableWrites, b: TableWrites): TableWrites => ({
+    inserted: b.inserted - a.inserted,
+    updated: b.updated - a.updated,
+    deleted: b.deleted - a.deleted,
+  });
+  return { contracts: delta(before.contracts, after.contracts), items: delta(before.items, after.items) };
+}
+
 async function storedRows(url: string) {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -202,6 +244,7 @@ function slope(samples: readonly [number, number][], total: number): number | nu
 
 async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
   await env.esi.call('resetStats');
+  const writesBefore = await tableWrites(env.databaseUrl);
   const started = performance.now();
   const child = spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
     keepStdout: true,
@@ -251,6 +294,8 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
     .find((entry) => entry?.msg === 'sync.finished');
   if (code !== 0 && code !== 1) log(`    warning: sync exited with ${code}\n${child.output()}`);
   const stored = await storedRows(env.databaseUrl);
+  await sleep(1500);
+  const rowWrites = writesBetween(writesBefore, await tableWrites(env.databaseUrl));
   const byRoute = Object.fromEntries(
     Object.entries(stats.routes).map(([route, entry]) => [route, { total: entry.total, byStatus: entry.by_status }]),
   );
@@ -272,6 +317,7 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
     configuredConcurrency: env.concurrency,
     storedContracts: stored.contracts,
     storedItems: stored.items,
+    rowWrites,
   };
   const routes = Object.entries(byRoute)
     .map(([route, entry]) => `${route} ${Object.entries(entry.byStatus).map(([s, n]) => `${s}×${n}`).join(' ')}`)
@@ -280,7 +326,9 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
     `    ${scenario}: ${wallSeconds.toFixed(1)} s wall (run ${stored.runSeconds?.toFixed(1) ?? '?'} s), outcome ${result.outcome}, ` +
       `${stats.total} requests [${routes || 'none'}], ` +
       `${result.achievedRps === null ? '' : `${result.achievedRps.toFixed(1)} req/s (10–90 %), `}peak RSS ${peak === null ? '?' : `${(peak / 2 ** 20).toFixed(0)} MB`}, ` +
-      `new ${String(counters.contractsNew ?? '?')} closed ${String(counters.contractsClosed ?? '?')} item rows ${String(counters.itemRows ?? '?')}`,
+      `new ${String(counters.contractsNew ?? '?')} closed ${String(counters.contractsClosed ?? '?')} item rows ${String(counters.itemRows ?? '?')}, ` +
+      `rows written: contracts +${rowWrites.contracts.inserted} ~${rowWrites.contracts.updated} −${rowWrites.contracts.deleted}, ` +
+      `items +${rowWrites.items.inserted} ~${rowWrites.items.updated} −${rowWrites.items.deleted}`,
   );
   return result;
 }
