@@ -1,71 +1,31 @@
 /**
  * The data floor: the SQL an uncached request makes the service issue, replayed directly. It runs
- * the service's own repository (src/repositories/contract-read.repository.ts) in the same
- * read-only REPEATABLE READ snapshot that src/services/contract-read.service.ts opens, with the
- * same statements in the same order (generation, counts, page, coverage — or contract + items, or
- * the taxonomy reads), on a pool as large as the service's, with no result cache, no HTTP, no
- * serialization. A service that only adds a thin layer over this reaches ≈ 1× of it.
+ * the service's own snapshot reads (createSnapshotReads in src/services/contract-read.service.ts
+ * over src/repositories/contract-read.repository.ts): the same statements, pipelined the same way
+ * in the same read-only REPEATABLE READ snapshot, on a pool as large as the service's, with no
+ * result cache, no HTTP, no serialization. A service that only adds a thin layer over this
+ * reaches ≈ 1× of it.
  */
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { connectDatabase, type DatabaseHandle, type Executor } from '../../src/db/client.js';
+import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { createContractReadRepository } from '../../src/repositories/contract-read.repository.js';
-import { livenessInstant, summarizeCounts } from '../../src/services/contract-read.service.js';
-import type { ContractListParams } from '../../src/services/contract-query.params.js';
+import { createSnapshotReads, livenessInstant } from '../../src/services/contract-read.service.js';
 import { paramsOf, type ReadScenario } from './scenarios.js';
 
 /** The service's request pool (src/container.ts: connectDatabase(url, { max: 10 })). */
 export const SERVICE_POOL_SIZE = 10;
 
-const repository = createContractReadRepository();
 type Db = DatabaseHandle['db'];
-
-function snapshot<T>(db: Db, work: (tx: Executor) => Promise<T>): Promise<T> {
-  return db.transaction(
-    async (tx) => {
-      await repository.readGeneration(tx);
-      return work(tx);
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
-}
-
-export async function listRequest(db: Db, params: ContractListParams): Promise<number> {
-  const liveAt = livenessInstant(new Date());
-  return snapshot(db, async (tx) => {
-    const buckets = await repository.countBuckets(tx, params, liveAt);
-    const counts = summarizeCounts(buckets, {
-      types: params.contractTypes,
-      isShip: params.isShipContract,
-      systemsGiven: params.systemIds !== null,
-    });
-    const offset = (params.page - 1n) * BigInt(params.size);
-    const rows = offset < BigInt(counts.total) ? await repository.page(tx, params, liveAt, Number(offset)) : [];
-    await repository.coverage(tx);
-    return rows.length;
-  });
-}
-
-export async function detailRequest(db: Db, contractId: number): Promise<number> {
-  return snapshot(db, async (tx) => {
-    const row = await repository.contractById(tx, BigInt(contractId));
-    if (row === null) return 0;
-    return (await repository.itemsOf(tx, BigInt(contractId))).length;
-  });
-}
-
-export async function taxonomyRequest(db: Db): Promise<number> {
-  const liveAt = livenessInstant(new Date());
-  return snapshot(db, async (tx) => (await repository.taxonomy(tx, liveAt)).groups.length);
-}
 
 /** The floor's unit of work for a scenario; `sequence` selects the request (same order as the HTTP load). */
 export function floorWork(db: Db, scenario: ReadScenario): (sequence: number) => Promise<unknown> {
-  if (scenario.kind === 'taxonomy') return () => taxonomyRequest(db);
-  if (scenario.kind === 'detail') return () => detailRequest(db, scenario.nextId!());
+  const reads = createSnapshotReads(db, createContractReadRepository());
+  if (scenario.kind === 'taxonomy') return () => reads.taxonomy(livenessInstant(new Date()));
+  if (scenario.kind === 'detail') return () => reads.detail(BigInt(scenario.nextId!()));
   const params = scenario.paths.map(paramsOf);
-  return (sequence) => listRequest(db, params[sequence % params.length]!);
+  return (sequence) => reads.list(params[sequence % params.length]!, livenessInstant(new Date()));
 }
 
 export interface FloorPool {

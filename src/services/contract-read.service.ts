@@ -3,7 +3,7 @@ import type { KeyValueCache } from '../cache/key-value-cache.js';
 import type { Database, Executor } from '../db/client.js';
 import { ITEM_BEARING_TYPES, type ContractReadRepository, type CountBucket } from '../repositories/contract-read.repository.js';
 import { canonicalQueryKey, CONTRACT_TYPES, type ContractListParams, type ContractType } from './contract-query.params.js';
-import { formatTimestamp, toContractDetail, toContractListRow } from './contract-serializer.js';
+import { formatTimestamp, toContractDetail, toContractListRow, type RawContractRow } from './contract-serializer.js';
 import type { GenerationTracker } from './generation-tracker.js';
 
 export type CachedRoute = 'list' | 'detail' | 'taxonomy';
@@ -89,11 +89,73 @@ function byCodePoint(a: string, b: string): number {
   return left.length - right.length;
 }
 
+/** Offsets up to this are read in the same pipeline as the counts (page 200 of size 50). */
+const EAGER_PAGE_OFFSET_LIMIT = 10_000n;
+
+/**
+ * The reads of one uncached request, each in one read-only REPEATABLE READ snapshot together with
+ * the generation it shows. Statements that do not depend on each other are issued together, so
+ * postgres.js pipelines them on the transaction's connection: an uncached list costs BEGIN, SET
+ * TRANSACTION, one pipeline of generation + counts + page + coverage, and COMMIT; a detail BEGIN,
+ * SET TRANSACTION, one pipeline, COMMIT. The benchmark's data floor replays exactly these.
+ */
+export function createSnapshotReads(db: Pick<Database, 'transaction'>, repository: ContractReadRepository) {
+  function inSnapshot<T>(work: (tx: Executor) => Promise<T>): Promise<{ generation: number; value: T }> {
+    return db.transaction(
+      async (tx) => {
+        const [generation, value] = await Promise.all([repository.readGeneration(tx), work(tx)]);
+        return { generation, value };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+  }
+
+  return {
+    list(params: ContractListParams, liveAt: Date) {
+      return inSnapshot(async (tx) => {
+        const offset = (params.page - 1n) * BigInt(params.size);
+        // A near page is read together with the counts (past the end it is merely empty); a far
+        // one waits for them, since OFFSET into millions of rows would walk them all, and any
+        // int64 page is valid input.
+        const eager = offset <= EAGER_PAGE_OFFSET_LIMIT;
+        const [buckets, eagerRows, coverage] = await Promise.all([
+          repository.countBuckets(tx, params, liveAt),
+          eager ? repository.page(tx, params, liveAt, Number(offset)) : null,
+          repository.coverage(tx),
+        ]);
+        const counts = summarizeCounts(buckets, {
+          types: params.contractTypes,
+          isShip: params.isShipContract,
+          systemsGiven: params.systemIds !== null,
+        });
+        let rows: RawContractRow[] = [];
+        if (offset < BigInt(counts.total)) rows = eagerRows ?? (await repository.page(tx, params, liveAt, Number(offset)));
+        return { counts, rows, coverage };
+      });
+    },
+
+    detail(contractId: bigint) {
+      return inSnapshot(async (tx) => {
+        const [row, items] = await Promise.all([repository.contractById(tx, contractId), repository.itemsOf(tx, contractId)]);
+        return row === null ? null : { row, items };
+      });
+    },
+
+    taxonomy(liveAt: Date) {
+      return inSnapshot((tx) => repository.taxonomy(tx, liveAt));
+    },
+  };
+}
+
+export type SnapshotReads = ReturnType<typeof createSnapshotReads>;
+
+
 /** 99 % of the population must be complete (api.md §10). */
 const TAXONOMY_COMPLETE_SHARE = 0.99;
 
 export function createContractReadService(deps: ContractReadServiceDeps) {
-  const { repository, cache } = deps;
+  const { cache } = deps;
+  const reads = createSnapshotReads(deps.db, deps.repository);
   const keyPrefix = `${KEY_PREFIX}:${deps.cacheNamespace ?? 'default'}`;
 
   async function cached(route: CachedRoute, key: string): Promise<Buffer | null> {
@@ -112,18 +174,6 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     cache.set(key, body, RESULT_TTL_SECONDS).catch((error: unknown) => deps.onCacheError?.(error));
   }
 
-  /** Runs `work` in one read-only REPEATABLE READ snapshot together with the generation it shows. */
-  function inSnapshot<T>(work: (tx: Executor, generation: number) => Promise<T>): Promise<{ generation: number; value: T }> {
-    return deps.db.transaction(
-      async (tx) => {
-        const generation = await repository.readGeneration(tx);
-        deps.generation.observe(generation);
-        return { generation, value: await work(tx, generation) };
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
-  }
-
   /**
    * The shared conditional-GET flow: 304 from the (≤ 1 s old) generation, else a cached body of
    * that generation, else compute in a snapshot and cache under the generation actually read.
@@ -132,7 +182,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     route: CachedRoute,
     ifNoneMatch: string | undefined,
     tagFor: (generation: number) => string,
-    compute: (tx: Executor) => Promise<string | null>,
+    compute: () => Promise<{ generation: number; value: string | null }>,
     mayBeMissing = false,
   ): Promise<ReadResult> {
     const knownGeneration = await deps.generation.current();
@@ -145,7 +195,8 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     const hit = await cached(route, `${keyPrefix}:${route}:${knownTag}`);
     if (hit) return matches ? { kind: 'not_modified', etag: knownTag } : { kind: 'ok', etag: knownTag, body: hit };
 
-    const { generation, value } = await inSnapshot((tx) => compute(tx));
+    const { generation, value } = await compute();
+    deps.generation.observe(generation);
     if (value === null) return { kind: 'not_found' };
     const etag = tagFor(generation);
     const body = Buffer.from(value);
@@ -159,19 +210,11 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       const liveAt = livenessInstant(deps.now());
       const queryHash = sha256Hex16(canonicalQueryKey(params));
       const minutes = Math.floor(liveAt.getTime() / 60_000);
-      return conditionalRead('list', ifNoneMatch, (g) => `W/"${g}.${minutes}.${queryHash}"`, async (tx) => {
-        const buckets = await repository.countBuckets(tx, params, liveAt);
-        const counts = summarizeCounts(buckets, {
-          types: params.contractTypes,
-          isShip: params.isShipContract,
-          systemsGiven: params.systemIds !== null,
-        });
-        const offset = (params.page - 1n) * BigInt(params.size);
-        // Skip the page query when the page lies past the end: any int64 page is valid input.
-        const rows = offset < BigInt(counts.total) ? await repository.page(tx, params, liveAt, Number(offset)) : [];
-        const coverage = await repository.coverage(tx);
+      return conditionalRead('list', ifNoneMatch, (g) => `W/"${g}.${minutes}.${queryHash}"`, async () => {
+        const { generation, value } = await reads.list(params, liveAt);
+        const { counts, rows, coverage } = value;
         // Assembled by hand so `page` keeps every digit of an int64 (JSON.stringify has no bigint).
-        return (
+        const body =
           `{"total":${counts.total},"page":${params.page.toString()},"size":${params.size}` +
           `,"items":${JSON.stringify(rows.map(toContractListRow))}` +
           `,"unknown_system_excluded":${JSON.stringify(counts.unknownSystemExcluded)}` +
@@ -179,25 +222,25 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
           `,"coverage":${JSON.stringify({
             ingested_region_ids: coverage.ingestedRegionIds,
             as_of: coverage.asOf === null ? null : formatTimestamp(coverage.asOf),
-          })}}`
-        );
+          })}}`;
+        return { generation, value: body };
       });
     },
 
     async detail(contractId: bigint, ifNoneMatch: string | undefined): Promise<ReadResult> {
       // Detail ignores liveness, so its tag depends on the generation and the id only (api.md §5).
-      return conditionalRead('detail', ifNoneMatch, (g) => `W/"${g}.${contractId}"`, async (tx) => {
-        const row = await repository.contractById(tx, contractId);
-        if (row === null) return null;
-        return JSON.stringify(toContractDetail(row, await repository.itemsOf(tx, contractId)));
-      }, true);
+      const compute = async () => {
+        const { generation, value } = await reads.detail(contractId);
+        return { generation, value: value === null ? null : JSON.stringify(toContractDetail(value.row, value.items)) };
+      };
+      return conditionalRead('detail', ifNoneMatch, (g) => `W/"${g}.${contractId}"`, compute, true);
     },
 
     async taxonomy(ifNoneMatch: string | undefined): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
       const minutes = Math.floor(liveAt.getTime() / 60_000);
-      return conditionalRead('taxonomy', ifNoneMatch, (g) => `W/"${g}.${minutes}.taxonomy"`, async (tx) => {
-        const rows = await repository.taxonomy(tx, liveAt);
+      return conditionalRead('taxonomy', ifNoneMatch, (g) => `W/"${g}.${minutes}.taxonomy"`, async () => {
+        const { generation, value: rows } = await reads.taxonomy(liveAt);
         const categories = [...rows.categories]
           .sort((a, b) => byCodePoint(a.name, b.name) || a.categoryId - b.categoryId)
           .map((c) => ({ category_id: c.categoryId, name: c.name }));
@@ -207,7 +250,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         const populationComplete =
           rows.populationSize > 0 && rows.populationComplete >= TAXONOMY_COMPLETE_SHARE * rows.populationSize;
         const coverage = populationComplete && !rows.unnamedCategoryOnPopulation ? 'complete' : 'partial';
-        return JSON.stringify({ categories, groups, coverage });
+        return { generation, value: JSON.stringify({ categories, groups, coverage }) };
       });
     },
   };
