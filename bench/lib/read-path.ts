@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import { buildCorpus, type CorpusFacts } from './corpus.js';
 import type { DatabaseServer } from './db.js';
 import { floorWork, openFloorPool, SERVICE_POOL_SIZE, statementsPerRequest } from './floor.js';
@@ -115,6 +116,7 @@ async function startService(url: string, log: (line: string) => void): Promise<{
   const port = await freePort();
   const started = performance.now();
   const child = spawnTs('api', 'src/server.ts', [], {
+    nodeArgs: nodeFlagsOf('start'),
     env: {
       DATABASE_URL: url,
       ROLE: 'api',

@@ -8,6 +8,7 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Pool } from 'undici';
+import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import type { FakeEsiOptions, FakeEsiStats, RequestLogEntry } from '../../test/fake-esi/index.js';
 import type { DatabaseServer, ScratchDatabase } from './db.js';
 import { freePort, sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
@@ -247,6 +248,7 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
   const writesBefore = await tableWrites(env.databaseUrl);
   const started = performance.now();
   const child = spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
+    nodeArgs: nodeFlagsOf('sync'),
     keepStdout: true,
     env: {
       DATABASE_URL: env.databaseUrl,
