@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
 import { isConnectionError, withDbRetry } from './db-retry.js';
 import { shouldAwaitRegeneration } from '../esi/cache-lifetime.js';
-import type { ListingPageFetcher } from '../esi/listing-pages.js';
+import type { ListingPage, ListingPageFetcher } from '../esi/listing-pages.js';
 import type { ParsedListingRow } from '../esi/payloads.js';
 import type { ListingContract, RegionCounters, RegionOutcome } from './model.js';
 import { LISTING_PAGE_SIZE, pageCountFrom, validateSnapshot, type PageOutcome, type SweepPage } from './snapshot.js';
@@ -37,6 +37,11 @@ const MASS_DROP_MIN_OPEN = 100;
 const MASS_DROP_SHARE = 0.1;
 const HOLD_ACCEPT_AFTER_MS = 6 * 3_600_000;
 
+/** A fetched page with its rows parsed on arrival (see SweepPage.rows). */
+function sweepPage(deps: DiscoveryDeps, page: ListingPage, number: number): SweepPage {
+  return { ...page, page: number, rows: Array.isArray(page.rows) ? page.rows.map((raw: unknown) => deps.parseRow(raw)) : null };
+}
+
 async function readSweep(deps: DiscoveryDeps, regionId: number, counters: RegionCounters, first: SweepPage | null) {
   const outcomes: PageOutcome[] = [];
   const tally = (page: SweepPage) => {
@@ -47,7 +52,7 @@ async function readSweep(deps: DiscoveryDeps, regionId: number, counters: Region
   if (page1 === null) {
     const fetched = await deps.pages.fetchPage(regionId, 1, { conditional: true });
     if (fetched.kind === 'failed') return { outcomes: [{ ok: false, page: 1, reason: fetched.reason } as PageOutcome], pageCount: 1 };
-    page1 = { ...fetched.page, page: 1 };
+    page1 = sweepPage(deps, fetched.page, 1);
     tally(page1);
   }
   outcomes.push({ ok: true, page: page1 });
@@ -58,7 +63,7 @@ async function readSweep(deps: DiscoveryDeps, regionId: number, counters: Region
       const number = index + 2;
       const fetched = await deps.pages.fetchPage(regionId, number, { conditional: true });
       if (fetched.kind === 'failed') return { ok: false, page: number, reason: fetched.reason };
-      const page = { ...fetched.page, page: number };
+      const page = sweepPage(deps, fetched.page, number);
       tally(page);
       return { ok: true, page };
     }),
@@ -97,7 +102,7 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
       }
       return { outcome: 'failure', detail: `page_1_${fetched.status ?? fetched.reason}` };
     }
-    const page: SweepPage = { ...fetched.page, page: 1 };
+    const page = sweepPage(deps, fetched.page, 1);
     if (page.notModified) counters.pagesNotModified += 1;
     else counters.pagesFetched += 1;
     await retry(() => deps.repo.setNextPoll(deps.db, regionId, deps.nextPollTime(page.receivedAt, page.lifetimeSeconds)));
@@ -141,13 +146,12 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
   }
 
   const lastPage = sweep.outcomes.find((o) => o.ok && o.page.page === pageCount);
-  const possiblyTruncated = lastPage?.ok === true && Array.isArray(lastPage.page.rows) && lastPage.page.rows.length === LISTING_PAGE_SIZE;
+  const possiblyTruncated = lastPage?.ok === true && lastPage.page.rows?.length === LISTING_PAGE_SIZE;
   if (possiblyTruncated) log.warn({ pages: pageCount }, 'last listing page is full: the listing may be capped');
 
   const contracts: ListingContract[] = [];
   const seenOnly: number[] = [];
-  for (const raw of verdict.rows) {
-    const parsed = deps.parseRow(raw);
+  for (const parsed of verdict.rows) {
     if (parsed.ok) contracts.push(parsed.row);
     else {
       counters.errors += 1;

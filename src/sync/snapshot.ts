@@ -1,12 +1,17 @@
 /** Validation of one region's listing sweep as a single consistent snapshot (sync.md §5.1 step 4). */
+import type { ParsedListingRow } from '../esi/payloads.js';
 
 export const LISTING_PAGE_SIZE = 1000;
 
 /** One listing page as the sweep obtained it (200, or 304 resolved to the stored body). */
 export interface SweepPage {
   readonly page: number;
-  /** Parsed JSON as ESI sent it: normally an array, an error object for a page past the end. */
-  readonly rows: unknown;
+  /**
+   * The page's rows, each validated as the page arrived, or null when the body was not an array
+   * (a page past the end answers an error object). Parsing on arrival lets the raw JSON die young
+   * instead of living through the whole sweep next to its parsed copy.
+   */
+  readonly rows: readonly ParsedListingRow[] | null;
   readonly lastModified: string | null;
   readonly xPages: number | null;
   readonly date: string | null;
@@ -19,7 +24,7 @@ export interface SweepPage {
 export type PageOutcome = { readonly ok: true; readonly page: SweepPage } | { readonly ok: false; readonly page: number; readonly reason: string };
 
 export type SnapshotVerdict =
-  | { readonly consistent: true; readonly snapshotAt: Date; readonly rows: readonly unknown[]; readonly warnings: readonly string[] }
+  | { readonly consistent: true; readonly snapshotAt: Date; readonly rows: readonly ParsedListingRow[]; readonly warnings: readonly string[] }
   | { readonly consistent: false; readonly reason: string };
 
 function httpDate(text: string | null): Date | null {
@@ -31,7 +36,7 @@ function httpDate(text: string | null): Date | null {
 /** N from page 1 (sync.md §5.1 step 2), or null when the sweep is inconsistent from the start. */
 export function pageCountFrom(first: SweepPage): number | null {
   if (first.xPages !== null) return first.xPages >= 1 ? first.xPages : null;
-  if (!Array.isArray(first.rows)) return null;
+  if (first.rows === null) return null;
   return first.rows.length < LISTING_PAGE_SIZE ? 1 : null;
 }
 
@@ -47,9 +52,9 @@ export function validateSnapshot(outcomes: readonly PageOutcome[], pageCount: nu
     if (!outcome.ok) return { consistent: false, reason: `page ${number} failed: ${outcome.reason}` };
     pages.push(outcome.page);
   }
-  const rows: unknown[] = [];
+  const rows: ParsedListingRow[] = [];
   for (const page of pages) {
-    if (!Array.isArray(page.rows)) return { consistent: false, reason: `page ${page.page} is not an array` };
+    if (page.rows === null) return { consistent: false, reason: `page ${page.page} is not an array` };
     if (page.xPages !== null && page.xPages !== pageCount) {
       return { consistent: false, reason: `page ${page.page} says X-Pages ${page.xPages}, page 1 said ${pageCount}` };
     }
@@ -59,7 +64,7 @@ export function validateSnapshot(outcomes: readonly PageOutcome[], pageCount: nu
     if (isLast && (count > LISTING_PAGE_SIZE || (count === 0 && pageCount > 1))) {
       return { consistent: false, reason: `last page ${page.page} has ${count} rows` };
     }
-    rows.push(...(page.rows as unknown[]));
+    for (const row of page.rows) rows.push(row);
   }
 
   const warnings: string[] = [];
@@ -79,8 +84,8 @@ export function validateSnapshot(outcomes: readonly PageOutcome[], pageCount: nu
 
   const seen = new Set<number>();
   for (const row of rows) {
-    const id = (row as { contract_id?: unknown } | null)?.contract_id;
-    if (typeof id !== 'number') continue;
+    const id = row.ok ? row.row.contractId : row.contractId;
+    if (id === null) continue;
     if (seen.has(id)) return { consistent: false, reason: `contract ${id} appears twice` };
     seen.add(id);
   }
