@@ -147,9 +147,6 @@ export function createSnapshotReads(db: Pick<Database, 'transaction'>, repositor
   };
 }
 
-export type SnapshotReads = ReturnType<typeof createSnapshotReads>;
-
-
 /** 99 % of the population must be complete (api.md §10). */
 const TAXONOMY_COMPLETE_SHARE = 0.99;
 
