@@ -13,7 +13,8 @@ import { buildCorpus, type CorpusFacts } from './corpus.js';
 import type { DatabaseServer } from './db.js';
 import { floorWork, openFloorPool, SERVICE_POOL_SIZE, statementsPerRequest } from './floor.js';
 import { floorLoad, httpLoad, summarize, type LoadResult } from './load.js';
-import { freePort, onCleanup, sleep, spawnTs, waitForHttp, type Child } from './procs.js';
+import { freePort } from '../../src/db/embedded.js';
+import { onCleanup, sleep, spawnTs, waitForHttp, type Child } from './procs.js';
 import { buildScenarios, DEFAULT_VIEW_QUERY, LIST_PATH, pathCycle, type ReadScenario } from './scenarios.js';
 
 export interface ReadPathOptions {

@@ -11,7 +11,8 @@ import { Pool } from 'undici';
 import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import type { FakeEsiOptions, FakeEsiStats, RequestLogEntry } from '../../test/fake-esi/index.js';
 import type { DatabaseServer, ScratchDatabase } from './db.js';
-import { freePort, sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
+import { freePort } from '../../src/db/embedded.js';
+import { sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
 
 export interface SyncPathOptions {
   /** The main universe: The Forge at `forge` contracts plus `smallRegions` regions of `smallSize`. */
