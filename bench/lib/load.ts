@@ -44,17 +44,7 @@ class LatencyRecorder {
   }
 
   summary() {
-    const sorted = this.values.slice(0, this.count).sort();
-    let sum = 0;
-    for (const value of sorted) sum += value;
-    return {
-      count: this.count,
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
-      mean: this.count > 0 ? sum / this.count : Number.NaN,
-      max: this.count > 0 ? sorted[this.count - 1]! : Number.NaN,
-    };
+    return summarize(this.values.subarray(0, this.count));
   }
 }
 
@@ -113,9 +103,9 @@ function runAutocannon(options: HttpLoadOptions, seconds: number, record: boolea
         const summary = latencies.summary();
         const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stat]) => [code, Number(stat.count)]));
         resolve({
-          requests: summary.count,
+          requests: summary.n,
           seconds: elapsed,
-          rps: summary.count / Math.max(elapsed, 1e-9),
+          rps: summary.n / Math.max(elapsed, 1e-9),
           p50: summary.p50,
           p95: summary.p95,
           p99: summary.p99,
@@ -124,9 +114,9 @@ function runAutocannon(options: HttpLoadOptions, seconds: number, record: boolea
           non2xx: result.non2xx,
           errors: result.errors,
           statusCodes,
-          meanResponseBytes: summary.count > 0 ? bytes / summary.count : null,
+          meanResponseBytes: summary.n > 0 ? bytes / summary.n : null,
           serverCpuMicrosPerRequest:
-            cpuBefore !== null && cpuAfter !== null && summary.count > 0 ? ((cpuAfter - cpuBefore) * 1e6) / summary.count : null,
+            cpuBefore !== null && cpuAfter !== null && summary.n > 0 ? ((cpuAfter - cpuBefore) * 1e6) / summary.n : null,
         });
       },
     );
@@ -188,9 +178,9 @@ export async function floorLoad(options: FloorLoadOptions): Promise<LoadResult> 
   const { latencies, errors, elapsed } = await closedLoop(options, options.seconds, sequence, true);
   const summary = latencies.summary();
   return {
-    requests: summary.count,
+    requests: summary.n,
     seconds: elapsed,
-    rps: summary.count / Math.max(elapsed, 1e-9),
+    rps: summary.n / Math.max(elapsed, 1e-9),
     p50: summary.p50,
     p95: summary.p95,
     p99: summary.p99,
@@ -204,16 +194,18 @@ export async function floorLoad(options: FloorLoadOptions): Promise<LoadResult> 
   };
 }
 
-/** Sequential single requests (the "cold" probes): latencies in ms. */
-export function summarize(values: readonly number[]) {
+/** Latencies in ms (a load window's, or the sequential "cold" probes'). */
+export function summarize(values: ArrayLike<number>) {
   const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
   let sum = 0;
   for (const value of sorted) sum += value;
   return {
-    n: sorted.length,
+    n,
     p50: percentile(sorted, 0.5),
     p95: percentile(sorted, 0.95),
     p99: percentile(sorted, 0.99),
-    mean: sorted.length > 0 ? sum / sorted.length : Number.NaN,
+    mean: n > 0 ? sum / n : Number.NaN,
+    max: n > 0 ? sorted[n - 1]! : Number.NaN,
   };
 }
