@@ -92,36 +92,34 @@ const readOptions = {
   mixedCount: quick ? 3000 : 60_000,
   scenariosAt: (size: number) => (!allScenarios && size !== headline ? ['default', 'mixed'] : null),
 };
+// What both modes share: the main runs' governor, the governor defaults of sync.md §7 for the
+// latency run, its added latency, and the incremental run's churn.
+const syncRates = {
+  forge,
+  latencyMs: 100,
+  rps: 100,
+  concurrency: 16,
+  defaultRps: 20,
+  defaultConcurrency: 8,
+  churnShare: 0.02,
+};
 const syncOptions = quick
   ? {
-      forge,
+      ...syncRates,
       smallRegions: 2,
       smallSize: 25,
       forgeSmall: Math.max(20, Math.round(forge / 3)),
       latencyContracts: 10,
       // Few item rows, so few distinct types: type lookups (E5, one request each) dominate tiny universes.
       maxItemsPerContract: 2,
-      latencyMs: 100,
-      rps: 100,
-      concurrency: 16,
-      defaultRps: 20,
-      defaultConcurrency: 8,
-      churnShare: 0.02,
     }
   : {
-      forge,
+      ...syncRates,
       // The Forge plus 20 small regions of 750: 50,000 contracts, 70 % in The Forge (sync.md §9).
       smallRegions: 20,
       smallSize: 750,
       forgeSmall: 10_000,
       latencyContracts: 1000,
-      latencyMs: 100,
-      rps: 100,
-      concurrency: 16,
-      // The governor defaults of sync.md §7.
-      defaultRps: 20,
-      defaultConcurrency: 8,
-      churnShare: 0.02,
     };
 
 const startedAt = new Date();
