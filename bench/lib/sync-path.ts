@@ -185,26 +185,6 @@ interface SyncEnv {
   readonly redisUrl: string;
 }
 
-/**
- * Cumulative row writes of the two big tables. A backend reports its counts when it exits (and at
- * most once a second before that), so this is read a moment after the sync process has gone.
- */
-async function tableWrites(url: string): Promise<RowWrites> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const rows = await sql<{ relname: string; inserted: string; updated: string; deleted: string }[]>`
-      SELECT relname, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_del AS deleted
-      FROM pg_stat_user_tables WHERE relname IN ('contracts', 'contract_items')`;
-    const of = (name: string): TableWrites => {
-      const row = rows.find((entry) => entry.relname === name);
-      return { inserted: Number(row?.inserted ?? 0), updated: Number(row?.updated ?? 0), deleted: Number(row?.deleted ?? 0) };
-    };
-    return { contracts: of('contracts'), items: of('contract_items') };
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 function writesBetween(before: RowWrites, after: RowWrites): RowWrites {
   const delta = (a: TableWrites, b: TableWrites): TableWrites => ({
     inserted: b.inserted - a.inserted,
@@ -214,14 +194,32 @@ function writesBetween(before: RowWrites, after: RowWrites): RowWrites {
   return { contracts: delta(before.contracts, after.contracts), items: delta(before.items, after.items) };
 }
 
-async function storedRows(url: string) {
+/**
+ * Rows stored, the last run record's duration, and the cumulative row writes of the two big
+ * tables. A backend reports its write counts when it exits (and at most once a second before
+ * that), so after a run this is read a moment after the sync process has gone.
+ */
+async function databaseFacts(url: string) {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const [row] = await sql<{ contracts: string; items: string; run_seconds: number | null }[]>`
       SELECT (SELECT count(*) FROM contracts) AS contracts, (SELECT count(*) FROM contract_items) AS items,
              (SELECT extract(epoch FROM finished_at - started_at)::float8 FROM sync_runs
                WHERE scope = 'run' ORDER BY id DESC LIMIT 1) AS run_seconds`;
-    return { contracts: Number(row!.contracts), items: Number(row!.items), runSeconds: row!.run_seconds === null ? null : Number(row!.run_seconds) };
+    const stats = await sql<{ relname: string; inserted: string; updated: string; deleted: string }[]>`
+      SELECT relname, n_tup_ins AS inserted, n_tup_upd AS updated, n_tup_del AS deleted
+      FROM pg_stat_user_tables WHERE relname IN ('contracts', 'contract_items')`;
+    const writesOf = (name: string): TableWrites => {
+      const entry = stats.find((candidate) => candidate.relname === name);
+      return { inserted: Number(entry?.inserted ?? 0), updated: Number(entry?.updated ?? 0), deleted: Number(entry?.deleted ?? 0) };
+    };
+    const writes: RowWrites = { contracts: writesOf('contracts'), items: writesOf('contract_items') };
+    return {
+      contracts: Number(row!.contracts),
+      items: Number(row!.items),
+      runSeconds: row!.run_seconds === null ? null : Number(row!.run_seconds),
+      writes,
+    };
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -246,7 +244,7 @@ function slope(samples: readonly [number, number][], total: number): number | nu
 
 async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
   await env.esi.call('resetStats');
-  const writesBefore = await tableWrites(env.databaseUrl);
+  const before = await databaseFacts(env.databaseUrl);
   const started = performance.now();
   const child = spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
     nodeArgs: nodeFlagsOf('sync'),
@@ -296,9 +294,9 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
     })
     .find((entry) => entry?.msg === 'sync.finished');
   if (code !== 0 && code !== 1) log(`    warning: sync exited with ${code}\n${child.output()}`);
-  const stored = await storedRows(env.databaseUrl);
   await sleep(1500);
-  const rowWrites = writesBetween(writesBefore, await tableWrites(env.databaseUrl));
+  const stored = await databaseFacts(env.databaseUrl);
+  const rowWrites = writesBetween(before.writes, stored.writes);
   const byRoute = Object.fromEntries(
     Object.entries(stats.routes).map(([route, entry]) => [route, { total: entry.total, byStatus: entry.by_status }]),
   );
