@@ -9,7 +9,7 @@
  * own DATABASE_URL can leak in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer, type Server } from 'node:net';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningEmbeddedPort } from '../../src/db/embedded.js';
+import { ROOT_INSTALL_BASE } from '../../src/db/embedded-placement.js';
 import { startFakeEsi } from '../fake-esi/index.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -54,8 +55,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-function startServer(env: Record<string, string>): ServerProcess {
-  const cwd = tempDir('hangar-bay-server-cwd-');
+function startServer(env: Record<string, string>, cwd = tempDir('hangar-bay-server-cwd-')): ServerProcess {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, SERVER_ENTRY], {
     cwd,
     env: {
@@ -377,4 +377,44 @@ describe('startup (acceptance 130)', () => {
       expect(JSON.parse(mentions[0]!)).toMatchObject({ level: 40 });
     },
   );
+});
+
+describe('the embedded database from any install location', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root in a private (0700) working directory, the defaults come up: data relocated where the postgres user can reach it, stopped on SIGTERM',
+    { timeout: 180_000 },
+    async () => {
+      const cwd = mkdtempSync(path.join(os.tmpdir(), 'hangar-bay-private-cwd-'));
+      tempDirs.push(cwd);
+      expect(statSync(cwd).mode & 0o777).toBe(0o700);
+      const port = await freePort();
+      const proc = startServer({ ROLE: 'api', PORT: String(port), HOST: '127.0.0.1' }, cwd);
+      const configured = path.join(cwd, '.data', 'postgres');
+      await waitForHttp(proc, `http://127.0.0.1:${port}/health`, 150_000);
+      const relocated = realpathSync(configured);
+      embeddedDirs.push(relocated);
+      cleanups.push(async () => rmSync(relocated, { recursive: true, force: true }));
+      expect(lstatSync(configured).isSymbolicLink()).toBe(true);
+      expect(path.dirname(relocated)).toBe(path.join(ROOT_INSTALL_BASE, 'data'));
+      expect((await fetch(`http://127.0.0.1:${port}/contracts/`)).status).toBe(200);
+
+      proc.child.kill('SIGTERM');
+      expect(await within(proc.exited, 10_000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(runningEmbeddedPort(relocated)).toBeNull();
+      expect(proc.stderr).toBe('');
+    },
+  );
+
+  it('an embedded server that cannot start → exit 78 with one line naming the cause and the way out', { timeout: 90_000 }, async () => {
+    const embeddedDir = path.join(tempDir('hangar-bay-server-pg-'), 'pg');
+    mkdirSync(embeddedDir);
+    writeFileSync(path.join(embeddedDir, 'unrelated.txt'), 'not a database');
+    const { proc, exit } = await runToExit({ EMBEDDED_DB_DIR: embeddedDir, ROLE: 'api' }, null);
+    expect(exit).toEqual({ code: 78, signal: null });
+    expect(stderrLines(proc)).toEqual([
+      `embedded PostgreSQL could not start: ${embeddedDir} is neither empty nor a PostgreSQL data directory. ` +
+        'Set DATABASE_URL to use a PostgreSQL server of your own, or EMBEDDED_DB_DIR to keep the embedded data elsewhere.',
+    ]);
+    expect(readFileSync(path.join(embeddedDir, 'unrelated.txt'), 'utf8')).toBe('not a database');
+  });
 });
