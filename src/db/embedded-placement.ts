@@ -72,8 +72,9 @@ export function stageBinaries(sourceDir: string, version: string, account: Serve
   ensureSharedDirectory(base);
   const partial = `${staged}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
+  // The real directory, not a link to it (a link would be copied as the same unreachable link);
   // verbatimSymlinks: lib/ holds relative soname links that must stay relative in the copy.
-  cpSync(sourceDir, partial, { recursive: true, verbatimSymlinks: true });
+  cpSync(realpathSync(sourceDir), partial, { recursive: true, verbatimSymlinks: true });
   try {
     renameSync(partial, staged);
   } catch (error) {

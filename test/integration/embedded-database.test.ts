@@ -4,7 +4,7 @@
  * half-made directory behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -123,17 +123,18 @@ describe('embedded PostgreSQL placement', () => {
 });
 
 describe('embedded PostgreSQL failures: one line with PostgreSQL\'s own words, nothing half-made', () => {
-  /** A binaries directory whose tools are the real ones except those given as shell scripts. */
+  /**
+   * A copy of the real binaries (reachable by the postgres user wherever the clone is) with the
+   * given tools replaced by shell scripts.
+   */
   function binariesWith(scripts: Record<string, string>): { dir: string; version: string } {
-    const dir = tempDir('hangar-bay-fake-binaries-', 0o755);
-    const real = installedBinaries();
-    mkdirSync(path.join(dir, 'bin'));
-    for (const tool of ['initdb', 'pg_ctl', 'postgres']) {
-      const target = path.join(dir, 'bin', tool);
-      if (scripts[tool]) writeFileSync(target, `#!/bin/sh\n${scripts[tool]}\n`, { mode: 0o755 });
-      else symlinkSync(path.join(real.dir, 'bin', tool), target);
+    const dir = path.join(tempDir('hangar-bay-fake-binaries-', 0o755), 'native');
+    cpSync(installedBinaries().dir, dir, { recursive: true, verbatimSymlinks: true });
+    for (const [tool, script] of Object.entries(scripts)) {
+      rmSync(path.join(dir, 'bin', tool));
+      writeFileSync(path.join(dir, 'bin', tool), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
     }
-    return { dir, version: `fake-${path.basename(dir)}` };
+    return { dir, version: `fake-${path.basename(path.dirname(dir))}` };
   }
 
   async function failure(promise: Promise<unknown>): Promise<EmbeddedDatabaseError> {
