@@ -96,6 +96,7 @@ const readOptions = {
 // latency run, its added latency, and the incremental run's churn.
 const syncRates = {
   forge,
+  readWindowSeconds: quick ? 2 : Math.max(seconds, 30),
   latencyMs: 100,
   rps: 100,
   concurrency: 16,

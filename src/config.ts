@@ -18,6 +18,10 @@ export interface AppConfig {
   readonly aggregationIntervalSeconds: number;
   readonly role: Role;
   readonly retentionDays: number;
+  /** Whether API processes answer lists from an in-memory read model (read-path.md §2). */
+  readonly readModel: boolean;
+  readonly apiStatementTimeoutMs: number;
+  readonly apiQueueTimeoutMs: number;
   readonly metricsToken: string;
   readonly port: number;
   readonly host: string;
@@ -222,6 +226,9 @@ export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
     aggregationIntervalSeconds: read('AGGREGATION_INTERVAL_SECONDS', 1800, integerIn(60, 86_400)),
     role,
     retentionDays: read('RETENTION_DAYS', 30, integerIn(1, 3650)),
+    readModel: read('READ_MODEL', 'on', oneOf(['on', 'off'], true)) === 'on',
+    apiStatementTimeoutMs: read('API_STATEMENT_TIMEOUT_MS', 5000, integerIn(100, 60_000)),
+    apiQueueTimeoutMs: read('API_QUEUE_TIMEOUT_MS', 2000, integerIn(10, 60_000)),
     metricsToken: env.METRICS_TOKEN ?? '',
     port: read('PORT', 8000, integerIn(1, 65_535)),
     host: read('HOST', '0.0.0.0', (raw) => ({ value: raw.trim() })),

@@ -1,14 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { AppConfig } from './config.js';
+import { roleServesApi, type AppConfig } from './config.js';
 import { createMemoryCache, createRedisCache, createRedisClient, type KeyValueCache } from './cache/key-value-cache.js';
 import { connectDatabase, type DatabaseHandle } from './db/client.js';
 import { createContractReadRepository } from './repositories/contract-read.repository.js';
+import { createReadModelRepository } from './repositories/read-model.repository.js';
+import { createReadModel, type ReadModel } from './read-model/read-model.js';
+import { createSnapshotLoader } from './read-model/snapshot-loader.js';
+import { createDbAdmission } from './services/db-admission.js';
+import { createSqlReads } from './services/sql-reads.js';
 import { createSyncStatusRepository } from './repositories/sync-status.repository.js';
 import { createContractReadService, type ContractReadService } from './services/contract-read.service.js';
-import { formatTimestamp } from './services/contract-serializer.js';
-import { createGenerationTracker } from './services/generation-tracker.js';
+import { formatTimestamp } from './domain/contract-wire.js';
+import { createGenerationTracker, type GenerationTracker } from './services/generation-tracker.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createReadinessService, type ReadinessService } from './services/readiness.service.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
@@ -19,7 +24,13 @@ import { loggableError } from './logger.js';
 
 export interface Container {
   readonly database: DatabaseHandle;
-  readonly cache: KeyValueCache;
+  /** The API result cache (Redis when configured). */
+  readonly resultCache: KeyValueCache;
+  /** The ESI listing-page cache of the sync (Redis when configured). */
+  readonly listingCache: KeyValueCache;
+  /** Null when READ_MODEL=off or the process serves no API (ROLE=worker). */
+  readonly readModel: ReadModel | null;
+  readonly generation: GenerationTracker;
   readonly redis: Redis | null;
   readonly metrics: Metrics;
   readonly contractReads: ContractReadService;
@@ -31,47 +42,104 @@ export interface Container {
 }
 
 export interface ContainerOptions {
-  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit'> & SyncConfig;
+  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs'> & SyncConfig;
   /** The resolved database URL (DATABASE_URL or the embedded server's). */
   readonly databaseUrl: string;
   readonly logger: Logger;
   readonly now?: () => Date;
+  /** Whether this process answers HTTP reads (a one-shot command does not): builds the read model. */
+  readonly servesHttp?: boolean;
 }
+
+/** Request work on the database at once; as many as the request pool has connections. */
+const REQUEST_POOL_SIZE = 10;
+/** Requests waiting for one of them; past this a request is answered 503 at once. */
+const MAX_QUEUED_REQUESTS = 200;
+const RESULT_CACHE_BYTES = 64 * 1024 * 1024;
+const MODEL_ANSWER_CACHE_BYTES = 32 * 1024 * 1024;
+const LISTING_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The one composition root: builds clients, repositories and services from configuration. */
 export function createContainer(options: ContainerOptions): Container {
   const { config, logger } = options;
   const now = options.now ?? (() => new Date());
-  const database = connectDatabase(options.databaseUrl, { max: 10 });
-  // Readiness probes use their own connection so a saturated request pool cannot fail them.
-  const probe = connectDatabase(options.databaseUrl, { max: 1, applicationName: 'hangar-bay-probe' });
+  const database = connectDatabase(options.databaseUrl, {
+    max: REQUEST_POOL_SIZE,
+    connection: { statement_timeout: config.apiStatementTimeoutMs },
+    connectTimeoutSeconds: 5,
+  });
+  // Readiness probes and scrape-time gauges use their own connection so a saturated request pool
+  // cannot fail them; their statements give up well within the probes' 2 s budget.
+  const probe = connectDatabase(options.databaseUrl, {
+    max: 1,
+    applicationName: 'hangar-bay-probe',
+    connectTimeoutSeconds: 2,
+    connection: { statement_timeout: 1500 },
+  });
+  // The generation poll and LISTEN, off the request path (read-path.md §3).
+  const watcher = connectDatabase(options.databaseUrl, { max: 1, applicationName: 'hangar-bay-generation', connectTimeoutSeconds: 2 });
 
   let cacheErrorLogged = 0;
   const logCacheError = (error: unknown) => {
     // Rate-limited: an outage would otherwise log once per request.
     if (Date.now() - cacheErrorLogged < 10_000) return;
     cacheErrorLogged = Date.now();
-    logger.warn({ err: loggableError(error) }, 'cache unavailable, serving from Postgres');
+    logger.warn({ err: loggableError(error) }, 'cache unavailable, serving without it');
   };
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, { onError: logCacheError }) : null;
-  const cache = redis ? createRedisCache(redis) : createMemoryCache();
+  if (redis) warnOnEvictingPolicy(redis, logger);
+  // Separate stores with their own limits, so API results can never evict the ESI listing pages.
+  const resultCache = redis ? createRedisCache(redis) : createMemoryCache(RESULT_CACHE_BYTES);
+  const modelAnswerCache = createMemoryCache(MODEL_ANSWER_CACHE_BYTES);
+  const listingCache = redis ? createRedisCache(redis) : createMemoryCache(LISTING_CACHE_BYTES);
 
   const contractReadRepository = createContractReadRepository();
   const syncStatus = createSyncStatusRepository();
-  const generation = createGenerationTracker(() => contractReadRepository.readGeneration(database.db));
+  let databaseReachable = true;
+  const generation = createGenerationTracker({
+    read: () =>
+      contractReadRepository.readGeneration(watcher.db).then(
+        (value) => {
+          databaseReachable = true;
+          return value;
+        },
+        (error: unknown) => {
+          databaseReachable = false;
+          throw error;
+        },
+      ),
+  });
+  void generation.refresh();
   // Commits announce their generation (trigger in drizzle/0003); the 1 s poll stays as the fallback
   // for a dropped listener connection.
-  const listening = database.sql
+  const listening = watcher.sql
     .listen('hangar_bay_generation', (payload) => generation.observe(Number(payload)))
     .catch((error: unknown) => logger.warn({ err: loggableError(error) }, 'generation LISTEN unavailable, polling'));
 
-  const metrics = createMetrics(async () => {
-    const [state, freshness] = await Promise.all([
-      contractReadRepository.readGeneration(database.db),
-      syncStatus.freshness(database.db),
-    ]);
-    const successAt = freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) / 1000 : null;
-    return { generation: state, lastIngestSuccessUnixSeconds: successAt };
+  const modelPool = config.readModel && roleServesApi(config.role) && (options.servesHttp ?? true)
+    ? connectDatabase(options.databaseUrl, {
+        max: 1,
+        applicationName: 'hangar-bay-read-model',
+        connection: { statement_timeout: 120_000 },
+        connectTimeoutSeconds: 5,
+      })
+    : null;
+  const readModel = modelPool
+    ? createReadModel({
+        loader: createSnapshotLoader(modelPool.db, createReadModelRepository()),
+        latestGeneration: generation.latest,
+        databaseReachable: () => databaseReachable,
+        logger,
+      })
+    : null;
+  if (readModel) generation.onAdvance((latest) => readModel.follow(latest));
+
+  const metrics = createMetrics({
+    generation: () => (generation.latest() >= 0 ? generation.latest() : null),
+    lastIngestSuccess: async () => {
+      const freshness = await syncStatus.freshness(probe.db);
+      return freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) / 1000 : null;
+    },
   });
 
   // Keys name the database (never its credentials): deployments or test databases sharing a Redis
@@ -83,10 +151,12 @@ export function createContainer(options: ContainerOptions): Container {
     .slice(0, 12);
   const contractReads = createContractReadService({
     cacheNamespace,
-    db: database.db,
-    repository: contractReadRepository,
-    cache,
+    sql: createSqlReads(database.db, contractReadRepository),
+    model: readModel,
+    sharedCache: resultCache,
+    localCache: modelAnswerCache,
     generation,
+    admission: createDbAdmission({ maxConcurrent: REQUEST_POOL_SIZE, maxQueued: MAX_QUEUED_REQUESTS, queueTimeoutMs: config.apiQueueTimeoutMs }),
     now,
     onCacheResult: metrics.recordCacheResult,
     onCacheError: logCacheError,
@@ -96,20 +166,24 @@ export function createContainer(options: ContainerOptions): Container {
     pingDatabase: async () => {
       await probe.db.execute(sql`SELECT 1`);
     },
-    pingCache: redis ? (timeoutMs = 2000) => cache.ping(timeoutMs) : undefined,
+    pingCache: redis ? (timeoutMs = 2000) => resultCache.ping(timeoutMs) : undefined,
     readFreshness: () => syncStatus.freshness(probe.db),
+    readModelStatus: () => readModel?.status() ?? null,
     now,
     intervalSeconds: config.aggregationIntervalSeconds,
     gitCommit: config.gitCommit,
   });
 
-  const syncMetrics = createSyncMetrics(metrics.registry, database.db);
+  const syncMetrics = createSyncMetrics(metrics.registry, probe.db);
   const syncPools: DatabaseHandle[] = [];
   const syncComponents: SyncComponents[] = [];
 
   return {
     database,
-    cache,
+    resultCache,
+    listingCache,
+    readModel,
+    generation,
     redis,
     metrics,
     contractReads,
@@ -127,7 +201,7 @@ export function createContainer(options: ContainerOptions): Container {
         config,
         db: syncPool.db,
         databaseUrl: options.databaseUrl,
-        cache,
+        cache: listingCache,
         redis,
         registry: metrics.registry,
         syncMetrics,
@@ -139,10 +213,41 @@ export function createContainer(options: ContainerOptions): Container {
       return components;
     },
     async close() {
+      generation.close();
+      await readModel?.close();
       // Bounded: with the database unreachable, unlisten would wait for a connection forever.
       await Promise.race([listening.then((subscription) => subscription?.unlisten()).catch(() => {}), delay(1000)]);
       await Promise.allSettled(syncComponents.map((components) => components.close()));
-      await Promise.allSettled([database.close(), probe.close(), ...syncPools.map((pool) => pool.close()), cache.close()]);
+      await Promise.allSettled([
+        database.close(),
+        probe.close(),
+        watcher.close(),
+        ...(modelPool ? [modelPool.close()] : []),
+        ...syncPools.map((pool) => pool.close()),
+        resultCache.close(),
+        modelAnswerCache.close(),
+        listingCache.close(),
+      ]);
     },
   };
+}
+
+/**
+ * The sync lock key carries an expiry, so an evicting policy (allkeys-* or volatile-*) could drop
+ * it while a run holds it; Hangar Bay's keys are all disposable except that one. CONFIG may be
+ * disabled on managed Redis, in which case nothing is said.
+ */
+function warnOnEvictingPolicy(redis: Redis, logger: Logger): void {
+  redis
+    .config('GET', 'maxmemory-policy')
+    .then((reply) => {
+      const policy = Array.isArray(reply) ? String(reply[1] ?? '') : '';
+      if (policy.startsWith('allkeys-') || policy.startsWith('volatile-')) {
+        logger.warn(
+          { maxmemory_policy: policy },
+          'Redis may evict the sync lock under memory pressure: set maxmemory-policy noeviction (see docs/operations.md)',
+        );
+      }
+    })
+    .catch(() => {});
 }

@@ -1,6 +1,6 @@
 /**
  * The data floor: the SQL an uncached request makes the service issue, replayed directly. It runs
- * the service's own snapshot reads (createSnapshotReads in src/services/contract-read.service.ts
+ * the service's own SQL path (createSqlReads in src/services/sql-reads.ts
  * over src/repositories/contract-read.repository.ts): the same statements, pipelined the same way
  * in the same read-only REPEATABLE READ snapshot, on a pool as large as the service's, with no
  * result cache, no HTTP, no serialization. A service that only adds a thin layer over this
@@ -11,7 +11,8 @@ import postgres from 'postgres';
 import { connectDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 import { createContractReadRepository } from '../../src/repositories/contract-read.repository.js';
-import { createSnapshotReads, livenessInstant } from '../../src/services/contract-read.service.js';
+import { livenessInstant } from '../../src/services/conditional-get.js';
+import { createSqlReads } from '../../src/services/sql-reads.js';
 import { paramsOf, type ReadScenario } from './scenarios.js';
 
 /** The service's request pool (src/container.ts: connectDatabase(url, { max: 10 })). */
@@ -21,7 +22,7 @@ type Db = DatabaseHandle['db'];
 
 /** The floor's unit of work for a scenario; `sequence` selects the request (same order as the HTTP load). */
 export function floorWork(db: Db, scenario: ReadScenario): (sequence: number) => Promise<unknown> {
-  const reads = createSnapshotReads(db, createContractReadRepository());
+  const reads = createSqlReads(db, createContractReadRepository());
   if (scenario.kind === 'taxonomy') return () => reads.taxonomy(livenessInstant(new Date()));
   if (scenario.kind === 'detail') return () => reads.detail(BigInt(scenario.nextId!()));
   const params = scenario.paths.map(paramsOf);

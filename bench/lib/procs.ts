@@ -222,6 +222,16 @@ function readHwm(pid: number): number | null {
   }
 }
 
+/** The resident set of a process right now (VmRSS), in bytes; null when /proc is unavailable. */
+export function currentRss(pid: number): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples /proc/<pid>/status VmHWM (the kernel's own high-water mark) every `intervalMs`. */
 export function watchPeakRss(pid: number, intervalMs = 50): MemoryProbe {
   let peak: number | null = readHwm(pid);

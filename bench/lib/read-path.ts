@@ -5,6 +5,7 @@
  * the data floor (the service's SQL replayed directly, bench/lib/floor.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -12,9 +13,9 @@ import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import { buildCorpus, type CorpusFacts } from './corpus.js';
 import type { DatabaseServer } from './db.js';
 import { floorWork, openFloorPool, SERVICE_POOL_SIZE, statementsPerRequest } from './floor.js';
-import { floorLoad, httpLoad, summarize, type LoadResult } from './load.js';
+import { floorLoad, httpLoad, prng, summarize, type LoadResult } from './load.js';
 import { freePort } from '../../src/db/embedded.js';
-import { onCleanup, sleep, spawnTs, waitForHttp, type Child } from './procs.js';
+import { currentRss, onCleanup, sleep, spawnTs, waitForHttp, type Child } from './procs.js';
 import { buildScenarios, DEFAULT_VIEW_QUERY, LIST_PATH, pathCycle, type ReadScenario } from './scenarios.js';
 
 export interface ReadPathOptions {
@@ -81,8 +82,47 @@ export interface CeilingResult {
   readonly p99: number;
 }
 
+/** The read model's cost: its full load, and the resident memory it adds (read-path.md §6). */
+export interface ReadModelFootprint {
+  readonly loadSeconds: number | null;
+  /** RSS after start-up and the same warm-up requests, with READ_MODEL=off and =on. */
+  readonly rssWithoutModel: number | null;
+  readonly rssWithModel: number | null;
+  readonly extraRss: number | null;
+}
+
+/** 64 clients of database-bound requests beside 4 clients of the cached default view (read-path.md §6). */
+export interface FloodResult {
+  readonly seconds: number;
+  /** The cached default view alone (4 clients). */
+  readonly unloaded: LoadResult;
+  /** The cached default view while the flood runs. */
+  readonly loaded: LoadResult;
+  /** The flood itself: details of never-repeated ids (each a cache miss, so database work). */
+  readonly flood: LoadResult;
+  /** loaded p99 ÷ unloaded p99. */
+  readonly p99Ratio: number;
+  /** Responses of either load with a status other than 200, 304 or 503. */
+  readonly otherStatuses: number;
+}
+
+/** PostgreSQL unreachable (a proxy between the service and it, cut), then back (read-path.md §4). */
+export interface OutageResult {
+  readonly seconds: number;
+  /** List requests (new filter combinations) during the outage, and their statuses. */
+  readonly listRequests: number;
+  readonly listStatuses: Record<string, number>;
+  /** Detail requests of ids never asked before (need the database), and their statuses. */
+  readonly detailStatuses: Record<string, number>;
+  /** From the proxy accepting again to the first 200 of a never-asked detail, seconds. */
+  readonly firstUncachedOkSeconds: number | null;
+}
+
 export interface SizeResult {
   readonly size: number;
+  readonly readModel?: ReadModelFootprint;
+  readonly flood?: FloodResult;
+  readonly outage?: OutageResult;
   readonly corpus: Omit<CorpusFacts, 'contractIds' | 'searchWords' | 'typeIds' | 'systems' | 'stations' | 'taxonomy'> & {
     readonly contracts: number;
     readonly databaseBytes: number;
@@ -113,7 +153,15 @@ const etagGeneration = (etag: string | null) => {
   return match ? Number(match[1]) : -1;
 };
 
-async function startService(url: string, log: (line: string) => void): Promise<{ child: Child; origin: string }> {
+interface ServiceProcess {
+  readonly child: Child;
+  readonly origin: string;
+  /** The read model's full load (null with READ_MODEL=off). */
+  readonly loadSeconds: number | null;
+}
+
+/** The service as `npm start` runs it (ROLE=api), answering from its read model once that has loaded. */
+export async function startService(url: string, log: (line: string) => void, readModel = true): Promise<ServiceProcess> {
   const port = await freePort();
   const started = performance.now();
   const child = spawnTs('api', 'src/server.ts', [], {
@@ -127,12 +175,192 @@ async function startService(url: string, log: (line: string) => void): Promise<{
       ENVIRONMENT: 'production',
       REDIS_URL: '',
       METRICS_TOKEN: '',
+      READ_MODEL: readModel ? 'on' : 'off',
     },
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/health`, child);
-  log(`  service up on ${origin} (pid ${child.pid}, ${Math.round(performance.now() - started)} ms)`);
-  return { child, origin };
+  let loadSeconds: number | null = null;
+  if (readModel) {
+    // /ready answers 200 while the model loads (the SQL path serves); wait until it is the model that answers.
+    const deadline = Date.now() + 10 * 60_000;
+    for (;;) {
+      const body = (await (await fetch(`${origin}/ready`)).json()) as { read_model?: { state: string; load_seconds: number | null } };
+      if (body.read_model?.state === 'ready') {
+        loadSeconds = body.read_model.load_seconds;
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`bench: the read model did not load (${JSON.stringify(body.read_model)})\n${child.output()}`);
+      await sleep(100);
+    }
+  }
+  log(
+    `  service up on ${origin} (pid ${child.pid}, ${Math.round(performance.now() - started)} ms` +
+      `${readModel ? `, read model loaded in ${loadSeconds?.toFixed(2)} s` : ', READ_MODEL=off'})`,
+  );
+  return { child, origin, loadSeconds };
+}
+
+/** The same few hundred requests for either service, so both have warmed the same code and caches. */
+async function warmUp(origin: string, paths: readonly string[]): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    for (const path of paths) await (await fetch(`${origin}${path}`)).arrayBuffer();
+  }
+  // Let the allocator settle after the burst, so the figure is the resting footprint.
+  await sleep(2000);
+}
+
+/** RSS with and without the read model after the same start-up and warm-up: what the model adds. */
+async function readModelFootprint(url: string, paths: readonly string[], log: (line: string) => void): Promise<ReadModelFootprint> {
+  const without = await startService(url, log, false);
+  let rssWithoutModel: number | null;
+  try {
+    await warmUp(without.origin, paths);
+    rssWithoutModel = currentRss(without.child.pid);
+  } finally {
+    await without.child.stop();
+  }
+  const withModel = await startService(url, log, true);
+  try {
+    await warmUp(withModel.origin, paths);
+    const rssWithModel = currentRss(withModel.child.pid);
+    const extraRss = rssWithModel !== null && rssWithoutModel !== null ? rssWithModel - rssWithoutModel : null;
+    log(
+      `  read model: load ${withModel.loadSeconds?.toFixed(2)} s; RSS ${mbOf(rssWithModel)} with, ${mbOf(rssWithoutModel)} without: +${mbOf(extraRss)}`,
+    );
+    return { loadSeconds: withModel.loadSeconds, rssWithoutModel, rssWithModel, extraRss };
+  } finally {
+    await withModel.child.stop();
+  }
+}
+
+/** A TCP proxy in this process between the service and PostgreSQL, which can be cut and restored. */
+async function databaseProxy(url: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let port = 0;
+  const restore = () =>
+    new Promise<void>((resolve, reject) => {
+      const listening = createServer((client) => {
+        const upstream = connect(Number(target.port || 5432), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => socket.destroy());
+          socket.on('close', () => {
+            sockets.delete(socket);
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      listening.once('error', reject);
+      listening.listen(port, '127.0.0.1', () => {
+        server = listening;
+        port = (listening.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server = null;
+    });
+  await restore();
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(port);
+  return { url: proxied.toString(), cut, restore, close: cut };
+}
+
+/**
+ * The outage of read-path.md §4/§6: the service reaches PostgreSQL through a proxy that is cut for
+ * `seconds` while lists of new filter combinations and never-asked details are requested; then the
+ * proxy accepts again and the time to the first 200 of a never-asked detail is taken.
+ */
+async function runOutage(url: string, mixedPaths: readonly string[], ids: readonly number[], seconds: number, log: (line: string) => void): Promise<OutageResult> {
+  const proxy = await databaseProxy(url);
+  const service = await startService(proxy.url, log);
+  try {
+    let nextList = Math.floor(mixedPaths.length / 3);
+    let nextId = Math.floor(ids.length / 3);
+    await proxy.cut();
+    const [lists, details] = await Promise.all([
+      httpLoad({ origin: service.origin, connections: 16, seconds, warmupSeconds: 0, path: () => mixedPaths[nextList++ % mixedPaths.length]! }),
+      httpLoad({ origin: service.origin, connections: 4, seconds, warmupSeconds: 0, path: () => `/contracts/${ids[nextId++ % ids.length]!}` }),
+    ]);
+    await proxy.restore();
+    const restoredAt = performance.now();
+    let firstUncachedOkSeconds: number | null = null;
+    while (performance.now() - restoredAt < 30_000) {
+      const response = await fetch(`${service.origin}/contracts/${ids[nextId++ % ids.length]!}`);
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        firstUncachedOkSeconds = (performance.now() - restoredAt) / 1000;
+        break;
+      }
+      await sleep(20);
+    }
+    const result: OutageResult = {
+      seconds,
+      listRequests: lists.requests,
+      listStatuses: lists.statusCodes,
+      detailStatuses: details.statusCodes,
+      firstUncachedOkSeconds,
+    };
+    log(
+      `  outage: lists ${JSON.stringify(lists.statusCodes)} (${fmt(lists.rps, 0)} req/s), details ${JSON.stringify(details.statusCodes)}; ` +
+        `first new detail 200 ${fmt(firstUncachedOkSeconds ?? Number.NaN, 2)} s after PostgreSQL is back`,
+    );
+    return result;
+  } finally {
+    await service.child.stop();
+    await proxy.close();
+  }
+}
+
+const mbOf = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
+
+/**
+ * The flood of read-path.md §6: the cached default view measured alone (4 clients), then again
+ * while 64 clients ask for details of ids never asked before (every one a cache miss, so work for
+ * the database and its admission control).
+ */
+async function runFlood(service: ServiceProcess, ids: readonly number[], seconds: number, log: (line: string) => void): Promise<FloodResult> {
+  const defaultView = `${LIST_PATH}?${DEFAULT_VIEW_QUERY}`;
+  const cachedView = { origin: service.origin, connections: 4, seconds, warmupSeconds: 1, path: defaultView };
+  const unloaded = await httpLoad(cachedView);
+  const shuffled = [...ids];
+  const random = prng(11);
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  let next = 0;
+  // A second pass over the ids finds few of them still in the detail cache (it holds ~16k bodies).
+  const detailPath = () => `/contracts/${shuffled[next++ % shuffled.length]!}`;
+  const [flood, loaded] = await Promise.all([
+    httpLoad({ origin: service.origin, connections: 64, seconds: seconds + 2, warmupSeconds: 0, path: detailPath }),
+    sleep(1000).then(() => httpLoad({ ...cachedView, warmupSeconds: 0 })),
+  ]);
+  const other = (result: LoadResult) =>
+    Object.entries(result.statusCodes).reduce((sum, [code, count]) => (['200', '304', '503'].includes(code) ? sum : sum + count), 0) + result.errors;
+  const result: FloodResult = {
+    seconds,
+    unloaded,
+    loaded,
+    flood,
+    p99Ratio: loaded.p99 / unloaded.p99,
+    otherStatuses: other(flood) + other(loaded),
+  };
+  log(
+    `  flood: cached default view p99 ${fmt(unloaded.p99, 2)} ms alone, ${fmt(loaded.p99, 2)} ms under the flood (× ${fmt(result.p99Ratio, 2)}); ` +
+      `flood ${fmt(flood.rps, 0)} req/s ${JSON.stringify(flood.statusCodes)}; other statuses ${result.otherStatuses}`,
+  );
+  return result;
 }
 
 async function startBareServer(bodyFile: string): Promise<{ child: Child; origin: string }> {
@@ -168,7 +396,7 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
   const unregisterTmp = onCleanup('remove temp dir', () => rmSync(tmp, { recursive: true, force: true }));
   const admin = postgres(database.url, { max: 1, onnotice: () => {} });
   const floorPool = openFloorPool(database.url);
-  let service: { child: Child; origin: string } | null = null;
+  let service: ServiceProcess | null = null;
   let bare: { child: Child; origin: string } | null = null;
   try {
     const facts = await buildCorpus(database.url, size, log);
@@ -177,10 +405,15 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
         `(seeded ${facts.generated} at ${facts.seedRate}/s, closed ${facts.closedBySql} by SQL)`,
     );
     const [dbSize] = await admin<{ bytes: string }[]>`SELECT pg_database_size(current_database()) AS bytes`;
-    service = await startService(database.url, log);
     const { scenarios } = buildScenarios(facts, options.mixedCount);
     const wanted = options.scenariosAt(size);
     const selected = wanted === null ? scenarios : scenarios.filter((s) => wanted.includes(s.id));
+    const readModel = await readModelFootprint(
+      database.url,
+      scenarios.filter((s) => s.kind !== 'detail').map((s) => s.paths[0]!),
+      log,
+    );
+    service = await startService(database.url, log);
 
     // The HTTP ceiling serves the default view's exact bytes.
     const defaultResponse = await fetch(`${service.origin}${LIST_PATH}?${DEFAULT_VIEW_QUERY}`);
@@ -229,6 +462,10 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
       );
     }
 
+    // The flood and the outage run where every scenario runs (the headline corpus).
+    const flood = wanted === null ? await runFlood(service, facts.contractIds, options.seconds, log) : undefined;
+    const mixedPaths = scenarios.find((s) => s.id === 'mixed')?.paths ?? [];
+    const outage = wanted === null ? await runOutage(database.url, mixedPaths, facts.contractIds, options.seconds, log) : undefined;
     await measureCeiling(2);
     const ceiling: CeilingResult[] = options.connections.map((connections) => {
       const passes = ceilingPasses.get(connections) ?? [];
@@ -246,6 +483,9 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
     const { contractIds, searchWords: _w, typeIds: _t, systems: _s, stations: _st, taxonomy: _tx, ...corpus } = facts;
     return {
       size,
+      readModel,
+      flood,
+      outage,
       corpus: { ...corpus, contracts: contractIds.length, databaseBytes: Number(dbSize!.bytes) },
       bodyBytes: body.length,
       ceiling,

@@ -2,7 +2,8 @@
  * The read-path scenarios of issue 4 / api.md §12, built from facts about the seeded corpus, and
  * the deterministic generator of the "mixed" scenario's distinct filter combinations.
  */
-import { canonicalQueryKey, parseContractListQuery, type ContractListParams, type RawQuery } from '../../src/services/contract-query.params.js';
+import type { ContractListParams } from '../../src/domain/contract-query.js';
+import { canonicalQueryKey, parseContractListQuery, type RawQuery } from '../../src/services/contract-query.params.js';
 import type { CorpusFacts } from './corpus.js';
 import { prng } from './load.js';
 

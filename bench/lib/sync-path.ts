@@ -12,7 +12,9 @@ import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import type { FakeEsiOptions, FakeEsiStats, RequestLogEntry } from '../../test/fake-esi/index.js';
 import type { DatabaseServer, ScratchDatabase } from './db.js';
 import { freePort } from '../../src/db/embedded.js';
+import { httpLoad, type LoadResult } from './load.js';
 import { sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
+import { startService } from './read-path.js';
 
 export interface SyncPathOptions {
   /** The main universe: The Forge at `forge` contracts plus `smallRegions` regions of `smallSize`. */
@@ -31,6 +33,8 @@ export interface SyncPathOptions {
   readonly defaultConcurrency: number;
   /** Share of every region's contracts that appear, and vanish, before the incremental sync. */
   readonly churnShare: number;
+  /** Length of each measured window of the reads-during-a-cold-sync scenario. */
+  readonly readWindowSeconds: number;
   /** Largest item list of the fake universes (undefined: the fake's default, 250). */
   readonly maxItemsPerContract?: number;
   readonly log: (line: string) => void;
@@ -94,6 +98,21 @@ export interface WriteFloorResult {
   readonly itemSeconds: number;
 }
 
+/** List answers while a cold sync commits batch after batch, against the same views once it stops (read-path.md §6). */
+export interface ReadsDuringSyncResult {
+  readonly seconds: number;
+  readonly connections: number;
+  /** Data generations committed during the measured window. */
+  readonly generationsDuring: number;
+  /** Open contracts when the window started and ended. */
+  readonly contractsAtStart: number;
+  readonly contractsAtEnd: number;
+  readonly during: LoadResult;
+  /** The same requests once the sync has stopped and the generation rests (cacheable). */
+  readonly cached: LoadResult;
+  readonly p50Ratio: number;
+}
+
 export interface SyncPathResult {
   readonly universe: { regions: number; contracts: number; forge: number; smallRegions: number; smallSize: number; redis: boolean };
   readonly cold: SyncRunResult;
@@ -104,6 +123,7 @@ export interface SyncPathResult {
   readonly incremental: SyncRunResult & { appeared: number; vanished: number };
   readonly coldSmall: SyncRunResult & { forge: number };
   readonly latency: SyncRunResult & { latencyMs: number; contracts: number };
+  readonly readsDuringSync?: ReadsDuringSyncResult;
   readonly ratios: {
     /** cold wall ÷ (paced fetch floor + write floor): the headline (the sync must obey ESI_MAX_RPS). */
     coldVsFloors: number;
@@ -242,11 +262,9 @@ function slope(samples: readonly [number, number][], total: number): number | nu
   return (0.8 * total * 1000) / (t90 - t10);
 }
 
-async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
-  await env.esi.call('resetStats');
-  const before = await databaseFacts(env.databaseUrl);
-  const started = performance.now();
-  const child = spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
+/** The sync CLI as `npm run sync` runs it, against the fake ESI. */
+function spawnSync(env: SyncEnv): Child {
+  return spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
     nodeArgs: nodeFlagsOf('sync'),
     keepStdout: true,
     env: {
@@ -262,6 +280,13 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
       ROLE: 'worker',
     },
   });
+}
+
+async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
+  await env.esi.call('resetStats');
+  const before = await databaseFacts(env.databaseUrl);
+  const started = performance.now();
+  const child = spawnSync(env);
   const memory = watchPeakRss(child.pid);
   const samples: [number, number][] = [];
   let sampling = true;
@@ -559,6 +584,17 @@ export async function runSyncPath(server: DatabaseServer, options: SyncPathOptio
       return { cold, fetch, write, warm, warmExpired, incremental: { ...incremental, appeared, vanished }, contracts: cold.storedContracts };
     });
 
+    const readsDuringSync = await withUniverse(
+      server,
+      'sync_reads',
+      fakeOptions(regions, options.forge, options.smallSize, options.maxItemsPerContract),
+      async (esi, database, regionIds) => {
+        await redis?.flush();
+        const env: SyncEnv = { databaseUrl: database.url, esi, regionIds, rps: options.rps, concurrency: options.concurrency, redisUrl: redis?.url ?? '' };
+        return readsDuringColdSync(env, options.readWindowSeconds, log);
+      },
+    );
+
     const coldSmall = await withUniverse(server, 'sync_small', fakeOptions(regions, options.forgeSmall, options.smallSize, options.maxItemsPerContract), async (esi, database, regionIds) => {
       await redis?.flush();
       const env: SyncEnv = { databaseUrl: database.url, esi, regionIds, rps: options.rps, concurrency: options.concurrency, redisUrl: redis?.url ?? '' };
@@ -613,11 +649,81 @@ export async function runSyncPath(server: DatabaseServer, options: SyncPathOptio
       incremental: main.incremental,
       coldSmall,
       latency,
+      readsDuringSync,
       ratios,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await redis?.stop();
+  }
+}
+
+/** The web client's common views: the default view, its pages 2–5, each contract type, price ascending. */
+const COMMON_VIEWS = [
+  '/contracts/?is_ship_contract=true&page=1&size=50&sort_by=date_issued&sort_direction=desc',
+  ...[2, 3, 4, 5].map((page) => `/contracts/?is_ship_contract=true&page=${page}&size=50&sort_by=date_issued&sort_direction=desc`),
+  ...['item_exchange', 'auction', 'courier', 'loan', 'unknown'].map((type) => `/contracts/?contract_type=${type}`),
+  '/contracts/?sort_by=price&sort_direction=asc',
+];
+
+async function apiState(origin: string): Promise<{ generation: number; openContracts: number }> {
+  const ready = (await (await fetch(`${origin}/ready`)).json()) as { read_model: { generation: number | null; open_contracts: number } };
+  return { generation: ready.read_model.generation ?? -1, openContracts: ready.read_model.open_contracts };
+}
+
+/**
+ * A cold sync of the main universe with an API process (ROLE=api, read model on) serving the
+ * common views to 16 clients: measured for `seconds` once the listings are in and items are landing
+ * (the generation moving with every committed batch), then again once the sync has been stopped
+ * and the data rests.
+ */
+async function readsDuringColdSync(env: SyncEnv, seconds: number, log: (line: string) => void): Promise<ReadsDuringSyncResult> {
+  const api = await startService(env.databaseUrl, log);
+  let sync: Child | null = null;
+  try {
+    sync = spawnSync(env);
+    const deadline = Date.now() + 5 * 60_000;
+    while ((await apiState(api.origin)).openContracts === 0) {
+      if (Date.now() > deadline) throw new Error(`bench: no contract listed within 5 minutes\n${sync.output()}`);
+      await sleep(200);
+    }
+    // The listings are committed; the items phase commits a batch after another from here on.
+    await sleep(2000);
+    const start = await apiState(api.origin);
+    let next = 0;
+    const path = () => COMMON_VIEWS[next++ % COMMON_VIEWS.length]!;
+    const connections = 16;
+    const during = await httpLoad({ origin: api.origin, connections, seconds, warmupSeconds: 0, path, serverPid: api.child.pid });
+    const end = await apiState(api.origin);
+    await sync.stop();
+    // The model catches up with the last commits, then nothing moves.
+    let resting = await apiState(api.origin);
+    for (let i = 0; i < 100; i++) {
+      await sleep(200);
+      const now = await apiState(api.origin);
+      if (now.generation === resting.generation) break;
+      resting = now;
+    }
+    const cached = await httpLoad({ origin: api.origin, connections, seconds, warmupSeconds: 1, path, serverPid: api.child.pid });
+    const result: ReadsDuringSyncResult = {
+      seconds,
+      connections,
+      generationsDuring: end.generation - start.generation,
+      contractsAtStart: start.openContracts,
+      contractsAtEnd: end.openContracts,
+      during,
+      cached,
+      p50Ratio: during.p50 / cached.p50,
+    };
+    log(
+      `    reads during the cold sync: ${result.generationsDuring} generations in ${seconds} s (${start.openContracts} → ${end.openContracts} open contracts); ` +
+        `common views p50/p99 ${during.p50.toFixed(2)}/${during.p99.toFixed(2)} ms (${during.rps.toFixed(0)} req/s, ${JSON.stringify(during.statusCodes)}); ` +
+        `at rest ${cached.p50.toFixed(2)}/${cached.p99.toFixed(2)} ms; p50 ratio ${result.p50Ratio.toFixed(2)}`,
+    );
+    return result;
+  } finally {
+    await sync?.stop();
+    await api.child.stop();
   }
 }
 

@@ -48,6 +48,9 @@ export function createRedisClient(url: string, options: RedisCacheOptions = {}):
     // sync.md §7: a command timeout ≤ 500 ms and no offline queue, so an outage fails fast and the
     // API falls back to Postgres instead of queueing requests behind a dead connection.
     commandTimeout: 500,
+    // A Redis that accepts connections but never answers: commandTimeout rejects the caller, but the
+    // command would stay queued on the socket; a silent socket is dropped instead, so memory stays bounded.
+    socketTimeout: 1000,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
@@ -61,33 +64,64 @@ export function createRedisClient(url: string, options: RedisCacheOptions = {}):
 export function createRedisCache(client: Redis): KeyValueCache {
   return {
     async get(key) {
+      if (client.status !== 'ready') throw new Error(`redis not ready (${client.status})`);
       return client.getBuffer(key);
     },
     async set(key, value, ttlSeconds) {
+      // Fire-and-forget writes are dropped, not queued, while the connection is not ready.
+      if (client.status !== 'ready') return;
       await client.set(key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
     async del(keys) {
       if (keys.length > 0) await client.del(...keys);
     },
     async ping(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
       if (client.status !== 'ready') {
         // One reconnect attempt within the probe's budget (api.md §11.3).
         if (client.status === 'end' || client.status === 'close') client.connect().catch(() => {});
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('redis not ready')), timeoutMs);
-          client.once('ready', () => {
-            clearTimeout(timer);
-            resolve();
-          });
+        await withDeadline(timeoutMs, 'redis not ready', (done) => {
+          client.once('ready', done);
+          return () => client.removeListener('ready', done);
         });
       }
-      await Promise.race([
-        client.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('redis ping timeout')), timeoutMs)),
-      ]);
+      await withDeadline(Math.max(1, deadline - Date.now()), 'redis ping timeout', (done, fail) => {
+        client.ping().then(() => done(), fail);
+        return () => {};
+      });
     },
     async close() {
       client.disconnect();
     },
   };
+}
+
+/**
+ * Waits for `subscribe`'s callback, at most `timeoutMs`; whichever way it ends, the listener and
+ * the timer are removed, so a probe repeated during an outage leaves nothing behind.
+ */
+function withDeadline(
+  timeoutMs: number,
+  message: string,
+  subscribe: (done: () => void, fail: (error: unknown) => void) => () => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let unsubscribe: () => void = () => {};
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(message));
+    }, timeoutMs);
+    unsubscribe = subscribe(
+      () => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      },
+      (error) => {
+        clearTimeout(timer);
+        unsubscribe();
+        reject(error);
+      },
+    );
+  });
 }

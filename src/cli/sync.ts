@@ -125,7 +125,7 @@ function onProgress(event: SyncProgress): void {
 }
 
 const database = await prepareDatabase(config, logger);
-const container = createContainer({ config, databaseUrl: database.url, logger });
+const container = createContainer({ config, databaseUrl: database.url, logger, servesHttp: false });
 const sync = container.createSync();
 const ticker = setInterval(() => {
   if (live) render();

@@ -25,6 +25,8 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'd
 const OPEN = sql`closed_at IS NULL`;
 
 const textCollateC = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+/** A full transaction id (PostgreSQL 13+), read as its decimal text. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' });
 
 export const contracts = pgTable(
   'contracts',
@@ -282,6 +284,25 @@ export const syncState = pgTable(
     id: smallint('id').primaryKey().default(1),
     generation: bigint('generation', { mode: 'number' }).notNull().default(0),
     generationChangedAt: instant('generation_changed_at').notNull().defaultNow(),
+    // Every contract_changes row with xid ≤ this was pruned: a reader whose last snapshot could
+    // have missed one of them must reload in full.
+    changeLogFloor: xid8('change_log_floor'),
   },
   () => [check('sync_state_singleton', sql`id = 1`)],
+);
+
+/**
+ * Which contracts changed in which transaction: one row per contract per writing statement, written
+ * by triggers on contracts and contract_items (drizzle/0005) in the writer's own transaction, so
+ * the API processes' read models can bring themselves up to a newer snapshot by reading only what
+ * changed since their previous one. Pruned by the sync after CHANGE_LOG_RETENTION.
+ */
+export const contractChanges = pgTable(
+  'contract_changes',
+  {
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    contractId: id('contract_id').notNull(),
+    changedAt: instant('changed_at').notNull().defaultNow(),
+  },
+  (t) => [index('contract_changes_xid_idx').on(t.xid), index('contract_changes_changed_at_idx').on(t.changedAt)],
 );

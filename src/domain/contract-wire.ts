@@ -1,4 +1,4 @@
-import type { BlueprintSummary, CompositionSummary } from '../domain/derived-fields.js';
+import type { BlueprintSummary, CompositionSummary } from './derived-fields.js';
 
 /** A contracts row as postgres.js returns it (int8 as string, timestamptz as text in UTC). */
 export type RawContractRow = {
@@ -85,6 +85,23 @@ export function formatTimestamp(text: string): string {
   const [, date, time, fraction] = match;
   const micros = (fraction ?? '').padEnd(6, '0');
   return micros === '000000' ? `${date}T${time}Z` : `${date}T${time}.${micros}Z`;
+}
+
+/** The same Postgres text as microseconds since the epoch (exact: below 2^53 until year 2255). */
+export function timestampMicros(text: string): number {
+  const match = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\+00(?::00)?$/.exec(text);
+  if (!match) return Date.parse(text) * 1000;
+  const [, year, month, day, hour, minute, second, fraction] = match;
+  const seconds = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)) / 1000;
+  return seconds * 1_000_000 + Number((fraction ?? '').padEnd(6, '0').slice(0, 6));
+}
+
+/** Microseconds since the epoch in the wire format of formatTimestamp. */
+export function formatTimestampMicros(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = micros - seconds * 1_000_000;
+  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
+  return fraction === 0 ? `${whole}Z` : `${whole}.${String(fraction).padStart(6, '0')}Z`;
 }
 
 function timestampOrNull(text: string | null): string | null {

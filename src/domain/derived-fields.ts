@@ -3,6 +3,7 @@
  * Pure: the sync's write path and the seed generator both store its results, and the API serves the
  * stored values without deriving anything at request time.
  */
+import { compareCodePoints } from './code-point-order.js';
 import { buildSearchText } from './search-text.js';
 
 export const SHIP_CATEGORY_ID = 6;
@@ -175,24 +176,6 @@ function compareCompositionEntries(a: CompositionCategory, b: CompositionCategor
   if (a.category_id === null) return 1;
   if (b.category_id === null) return -1;
   return a.category_id < b.category_id ? -1 : 1;
-}
-
-/**
- * Code point order, the order of Postgres `COLLATE "C"` on UTF-8. Plain `<` on JS strings compares
- * UTF-16 code units, which puts astral characters (surrogates) before U+E000–U+FFFF.
- */
-export function compareCodePoints(a: string, b: string): number {
-  const left = a[Symbol.iterator]();
-  const right = b[Symbol.iterator]();
-  for (;;) {
-    const l = left.next();
-    const r = right.next();
-    if (l.done === true) return r.done === true ? 0 : -1;
-    if (r.done === true) return 1;
-    const lc = l.value.codePointAt(0) ?? 0;
-    const rc = r.value.codePointAt(0) ?? 0;
-    if (lc !== rc) return lc < rc ? -1 : 1;
-  }
 }
 
 function deriveBlueprintSummary(copies: readonly DerivationItem[]): BlueprintSummary | null {

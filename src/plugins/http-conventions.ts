@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { loggableError } from '../logger.js';
+import { ClientClosedRequestError, unavailableFor } from '../services/service-errors.js';
 import { RequestValidationError } from '../services/validation-errors.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const API_PREFIX = '/api/v1';
 export const ALLOWED_METHODS = 'GET, HEAD';
 const INTERNAL_ERROR_BODY = '{"detail":"An unexpected server error occurred."}';
+/** nginx's "client closed request": logged and counted for a client that left before its answer. */
+export const CLIENT_CLOSED_REQUEST = 499;
 
 /** X-Request-Id: echo a well-formed incoming id, else a fresh UUIDv4 (api.md §3). */
 export function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
@@ -38,6 +41,13 @@ function sendJsonError(reply: FastifyReply, statusCode: number, body: string): F
     .send(body);
 }
 
+const startedAt = new WeakMap<FastifyRequest, number>();
+
+/** When the request arrived (performance.now()), for the duration of an aborted request. */
+export function requestStart(request: FastifyRequest): number {
+  return startedAt.get(request) ?? performance.now();
+}
+
 /**
  * Cross-cutting HTTP rules of api.md §2–§3: request ids, one access log line per request, error
  * bodies, 404 and 405 answers, and `Cache-Control: no-store` unless a route says otherwise.
@@ -45,6 +55,7 @@ function sendJsonError(reply: FastifyReply, statusCode: number, body: string): F
 export const httpConventions = fp(
   async (app: FastifyInstance) => {
     app.addHook('onRequest', async (request, reply) => {
+      startedAt.set(request, performance.now());
       reply.header('x-request-id', request.id);
     });
 
@@ -53,7 +64,7 @@ export const httpConventions = fp(
       return payload;
     });
 
-    app.addHook('onResponse', async (request, reply) => {
+    const accessLine = (request: FastifyRequest, status: number, durationMs: number) => {
       const queryString = (request.raw.url ?? '').split('?')[1];
       // The raw search text is user content and may be sensitive: only its length is logged.
       const searchLength = queryString ? new URLSearchParams(queryString).getAll('search').at(-1)?.length : undefined;
@@ -61,19 +72,30 @@ export const httpConventions = fp(
         {
           method: request.method,
           route: canonicalHandler(request.routeOptions.url) ?? null,
-          status: reply.statusCode,
-          duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+          status,
+          duration_ms: Math.round(durationMs * 1000) / 1000,
           ...(searchLength !== undefined ? { search_length: searchLength } : {}),
         },
         'request completed',
       );
-    });
+    };
+    app.addHook('onResponse', async (request, reply) => accessLine(request, reply.statusCode, reply.elapsedTime));
+    // A client that leaves before its answer gets no response, so onResponse never runs for it.
+    app.addHook('onRequestAbort', async (request) => accessLine(request, CLIENT_CLOSED_REQUEST, performance.now() - requestStart(request)));
 
     app.setNotFoundHandler((_request, reply) => sendJsonError(reply, 404, '{"detail":"Not Found"}'));
 
     app.setErrorHandler((error: FastifyError | RequestValidationError, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof RequestValidationError) {
         return sendJsonError(reply, 422, JSON.stringify({ detail: error.detail }));
+      }
+      // Its connection is gone; the onRequestAbort hook has logged and counted it.
+      if (error instanceof ClientClosedRequestError) return reply.code(CLIENT_CLOSED_REQUEST).send();
+      const unavailable = unavailableFor(error);
+      if (unavailable) {
+        request.log.warn({ error: loggableError(unavailable.cause ?? error) }, `answered 503: ${unavailable.detail}`);
+        reply.header('retry-after', String(unavailable.retryAfterSeconds));
+        return sendJsonError(reply, 503, JSON.stringify({ detail: unavailable.detail }));
       }
       const status = (error as FastifyError).statusCode;
       if (status !== undefined && status >= 400 && status < 500) {

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../services/metrics.js';
-import { canonicalHandler } from './http-conventions.js';
+import { canonicalHandler, CLIENT_CLOSED_REQUEST, requestStart } from './http-conventions.js';
 
 /** Request counters, durations and in-flight gauges by canonical route template (api.md §11.4). */
 export const httpMetrics = fp(
@@ -11,14 +11,18 @@ export const httpMetrics = fp(
       const handler = canonicalHandler(request.routeOptions.url);
       if (handler !== undefined) inProgress.inc({ handler, method: request.method });
     });
-    app.addHook('onResponse', async (request, reply) => {
+    const finished = (request: FastifyRequest, status: number, seconds: number) => {
       // Unmatched paths are not recorded: arbitrary URLs must not create series.
       const handler = canonicalHandler(request.routeOptions.url);
       if (handler === undefined) return;
       inProgress.dec({ handler, method: request.method });
-      requests.inc({ handler, method: request.method, status: String(reply.statusCode) });
-      duration.observe({ handler, method: request.method }, reply.elapsedTime / 1000);
-    });
+      requests.inc({ handler, method: request.method, status: String(status) });
+      duration.observe({ handler, method: request.method }, seconds);
+    };
+    app.addHook('onResponse', async (request, reply) => finished(request, reply.statusCode, reply.elapsedTime / 1000));
+    app.addHook('onRequestAbort', async (request) =>
+      finished(request, CLIENT_CLOSED_REQUEST, (performance.now() - requestStart(request)) / 1000),
+    );
   },
   { name: 'http-metrics' },
 );

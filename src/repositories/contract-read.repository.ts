@@ -2,20 +2,12 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import { normalizeSearchFragment } from '../domain/search-text.js';
-import type { ContractListParams, SortField } from '../services/contract-query.params.js';
-import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../services/contract-serializer.js';
+import type { ContractListParams, SortField } from '../domain/contract-query.js';
+import type { ContractType } from '../domain/contract-types.js';
+import type { CountBucket } from '../domain/segment-counts.js';
+import type { TaxonomyFacts } from '../domain/taxonomy.js';
+import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
 import { bigintArray, textArray } from './sql-arrays.js';
-
-export const ITEM_BEARING_TYPES = ['item_exchange', 'auction'] as const;
-
-/** One group of the counts query: live contracts matching every filter but type, ship flag and systems. */
-export interface CountBucket {
-  segment: string;
-  isShipContract: boolean;
-  systemMatches: boolean;
-  systemUnknown: boolean;
-  count: number;
-}
 
 export interface CoverageRow {
   ingestedRegionIds: number[];
@@ -24,18 +16,31 @@ export interface CoverageRow {
 }
 
 const WIRE_COLUMNS = sql.raw(CONTRACT_WIRE_COLUMNS.map((column) => `c.${column}`).join(', '));
-const ITEM_COLUMNS = sql.raw(
-  'record_id, type_id, quantity, is_included, is_blueprint_copy, type_name, category, market_group_id, runs, ' +
-    'material_efficiency, time_efficiency, category_id, group_id',
+// Item columns as JSON with int8 values as text, the shape postgres.js gives the SQL path's rows.
+const ITEM_JSON_FIELDS = sql.raw(
+  [
+    "'record_id', i.record_id::text",
+    "'type_id', i.type_id::text",
+    "'quantity', i.quantity::text",
+    "'is_included', i.is_included",
+    "'is_blueprint_copy', i.is_blueprint_copy",
+    "'type_name', i.type_name",
+    "'category', i.category",
+    "'market_group_id', i.market_group_id::text",
+    "'runs', i.runs",
+    "'material_efficiency', i.material_efficiency",
+    "'time_efficiency', i.time_efficiency",
+    "'category_id', i.category_id::text",
+    "'group_id', i.group_id::text",
+  ].join(', '),
 );
 
-export interface TaxonomyRows {
-  categories: { categoryId: number; name: string }[];
-  groups: { groupId: number; categoryId: number | null; name: string }[];
-  populationSize: number;
-  populationComplete: number;
-  unnamedCategoryOnPopulation: boolean;
+export interface DetailRead {
+  readonly generation: number;
+  readonly row: RawContractRow | null;
+  readonly items: RawContractItemRow[];
 }
+
 
 const SORT_COLUMNS: Record<SortField, SQL> = {
   date_issued: sql`c.date_issued`,
@@ -136,7 +141,7 @@ export function createContractReadRepository() {
         WHERE ${where}
         GROUP BY 1, 2, 3, 4`);
       return rows.map((row) => ({
-        segment: row.segment,
+        segment: row.segment as ContractType,
         isShipContract: row.ship,
         systemMatches: row.sys_match,
         systemUnknown: row.sys_null,
@@ -171,21 +176,26 @@ export function createContractReadRepository() {
       return { ingestedRegionIds: rows.map((row) => Number(row.region_id)), asOf: rows[0]?.as_of ?? null };
     },
 
-    async contractById(executor: Executor, contractId: bigint): Promise<RawContractRow | null> {
-      const rows = await executor.execute<RawContractRow>(
-        sql`SELECT ${WIRE_COLUMNS} FROM contracts c WHERE c.contract_id = ${contractId.toString()}::bigint`,
-      );
-      return rows[0] ?? null;
-    },
-
-    async itemsOf(executor: Executor, contractId: bigint): Promise<RawContractItemRow[]> {
-      return executor.execute<RawContractItemRow>(
-        sql`SELECT ${ITEM_COLUMNS} FROM contract_items WHERE contract_id = ${contractId.toString()}::bigint ORDER BY record_id ASC`,
-      );
+    /**
+     * One contract with all its items and the generation, in one statement (so one snapshot and
+     * one round trip); `row` is null when the contract is not stored.
+     */
+    async detail(executor: Executor, contractId: bigint): Promise<DetailRead> {
+      const id = contractId.toString();
+      const rows = await executor.execute<RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null }>(sql`
+        SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
+               (SELECT json_agg(json_build_object(${ITEM_JSON_FIELDS}) ORDER BY i.record_id)
+                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items
+        FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ${id}::bigint
+        WHERE s.id = 1`);
+      const first = rows[0];
+      if (!first) return { generation: 0, row: null, items: [] };
+      const { m_generation: generation, m_items: items, ...row } = first;
+      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [] };
     },
 
     /** Everything GET /contracts/taxonomy shows (api.md §10), read in the caller's snapshot. */
-    async taxonomy(executor: Executor, liveAt: Date): Promise<TaxonomyRows> {
+    async taxonomy(executor: Executor, liveAt: Date): Promise<TaxonomyFacts> {
       const categories = await executor.execute<{ category_id: string; name: string }>(
         sql`SELECT category_id, name FROM esi_categories WHERE name IS NOT NULL`,
       );

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { bulkWrite } from '../db/bulk.js';
 import { deriveContractFields, derivedColumns } from '../domain/derived-fields.js';
-import { isItemBearing, type ListingContract } from '../sync/model.js';
+import { isItemBearing } from '../domain/contract-types.js';
+import type { ListingContract } from '../sync/model.js';
 import { bigintArray } from './sql-arrays.js';
 
 /** Contract columns written at first sight (ESI facts, listing state, first derived values). */

@@ -142,6 +142,15 @@ export const readinessSchema = z.object({
   last_ingest_age_seconds: z.number().nullable(),
   last_ingest_outcome: z.enum(['success', 'partial', 'failure']).nullable(),
   data_stale: z.boolean(),
+  read_model: z
+    .object({
+      state: z.enum(['loading', 'ready', 'behind', 'failed', 'off']),
+      generation: z.number().int().nullable(),
+      open_contracts: z.number().int(),
+      stored_contracts: z.number().int(),
+      load_seconds: z.number().nullable(),
+    })
+    .describe('The in-memory read model: "ready" answers lists from memory; any other state lets PostgreSQL answer.'),
 });
 
 export const contractIdParamsSchema = z.object({ contract_id: int64() });

@@ -24,60 +24,14 @@ import {
 
 export { RequestValidationError, type ValidationErrorItem } from './validation-errors.js';
 
-export const CONTRACT_TYPES = ['item_exchange', 'auction', 'courier', 'loan', 'unknown'] as const;
-export type ContractType = (typeof CONTRACT_TYPES)[number];
-
-export const SORT_FIELDS = [
-  'date_issued',
-  'date_expired',
-  'price',
-  'collateral',
-  'ship_name',
-  'volume',
-  'reward_per_volume',
-  'days_to_complete',
-  'buyout',
-] as const;
-export type SortField = (typeof SORT_FIELDS)[number];
-
-export const SORT_DIRECTIONS = ['asc', 'desc'] as const;
-export type SortDirection = (typeof SORT_DIRECTIONS)[number];
+import { CONTRACT_TYPES, type ContractType } from '../domain/contract-types.js';
+import { SORT_DIRECTIONS, SORT_FIELDS, type ContractListParams } from '../domain/contract-query.js';
 
 // Registered under fixed ids so the OpenAPI document names them like the reference document does.
 // An id can be registered only once: reuse these exports instead of declaring the enums again.
 export const contractTypeSchema = z.enum(CONTRACT_TYPES).meta({ id: 'ContractType' });
 export const sortFieldSchema = z.enum(SORT_FIELDS).meta({ id: 'SortableContractFields' });
 export const sortDirectionSchema = z.enum(SORT_DIRECTIONS).meta({ id: 'SortDirection' });
-
-/** The effective parameter set of a list request: defaults filled in, lists de-duplicated and sorted. */
-export interface ContractListParams {
-  /** Trimmed, original case. */
-  search: string | null;
-  minPrice: number | null;
-  maxPrice: number | null;
-  minCollateral: number | null;
-  maxCollateral: number | null;
-  minRuns: bigint | null;
-  maxRuns: bigint | null;
-  minMe: bigint | null;
-  maxMe: bigint | null;
-  minTe: bigint | null;
-  maxTe: bigint | null;
-  regionIds: bigint[] | null;
-  systemIds: bigint[] | null;
-  stationIds: bigint[] | null;
-  typeIds: bigint[] | null;
-  /** In `CONTRACT_TYPES` order. */
-  contractTypes: ContractType[] | null;
-  categoryIds: bigint[] | null;
-  groupIds: bigint[] | null;
-  isBpc: boolean | null;
-  isShipContract: boolean | null;
-  page: bigint;
-  size: number;
-  sortBy: SortField;
-  sortDirection: SortDirection;
-}
 
 /** What Fastify's default querystring parser yields: one occurrence → string, several → string[]. */
 export type RawQuery = Record<string, string | string[] | undefined>;

@@ -1,10 +1,20 @@
-import { createHash } from 'node:crypto';
+/**
+ * The read side's orchestration: conditional GETs (api.md §5), the result caches, and the choice
+ * between the read model (memory, no database) and the SQL path (admission-controlled database
+ * work). Both produce the same bytes; the model answers whenever it serves.
+ */
 import type { KeyValueCache } from '../cache/key-value-cache.js';
-import type { Database, Executor } from '../db/client.js';
-import { ITEM_BEARING_TYPES, type ContractReadRepository, type CountBucket } from '../repositories/contract-read.repository.js';
-import { canonicalQueryKey, CONTRACT_TYPES, type ContractListParams, type ContractType } from './contract-query.params.js';
-import { formatTimestamp, toContractDetail, toContractListRow, type RawContractRow } from './contract-serializer.js';
+import type { ContractListParams } from '../domain/contract-query.js';
+import { toContractDetail } from '../domain/contract-wire.js';
+import { coverageAsOf, listRowJson, renderListBody } from '../domain/list-body.js';
+import { renderTaxonomy } from '../domain/taxonomy.js';
+import type { ReadModel } from '../read-model/read-model.js';
+import { detailTagger, ifNoneMatchHits, listTagger, livenessInstant, taxonomyTagger } from './conditional-get.js';
+import type { DbAdmission } from './db-admission.js';
 import type { GenerationTracker } from './generation-tracker.js';
+import { unavailableFor } from './service-errors.js';
+import { createSingleFlight } from './single-flight.js';
+import type { SqlReads } from './sql-reads.js';
 
 export type CachedRoute = 'list' | 'detail' | 'taxonomy';
 export type CacheResult = 'hit' | 'miss' | 'error';
@@ -16,10 +26,15 @@ export type ReadResult =
   | { readonly kind: 'not_found' };
 
 export interface ContractReadServiceDeps {
-  readonly db: Pick<Database, 'transaction'>;
-  readonly repository: ContractReadRepository;
-  readonly cache: KeyValueCache;
-  readonly generation: GenerationTracker;
+  readonly sql: SqlReads;
+  /** Null when READ_MODEL=off: every answer comes from the SQL path. */
+  readonly model: Pick<ReadModel, 'list' | 'taxonomy' | 'lookup' | 'servingGeneration'> | null;
+  /** Results computed by PostgreSQL: Redis when configured (shared by replicas), else in-process. */
+  readonly sharedCache: KeyValueCache;
+  /** Results of the read model, which are cheaper to recompute than to fetch from Redis: in-process. */
+  readonly localCache: KeyValueCache;
+  readonly generation: Pick<GenerationTracker, 'latest' | 'observe'>;
+  readonly admission: DbAdmission;
   readonly now: () => Date;
   readonly onCacheResult?: (route: CachedRoute, result: CacheResult) => void;
   readonly onCacheError?: (error: unknown) => void;
@@ -27,135 +42,17 @@ export interface ContractReadServiceDeps {
   readonly cacheNamespace?: string;
 }
 
-// api.md §5: cached results live at most 10 minutes and every key carries the generation, so an
-// entry of an older generation is never looked up again.
-const RESULT_TTL_SECONDS = 600;
+// api.md §5: entries live at most 10 minutes and every key carries the generation. Entries whose
+// key carries the liveness minute can never be looked up after that minute (read-path.md §5).
+const DETAIL_TTL_SECONDS = 600;
+const MINUTE_KEY_MARGIN_SECONDS = 5;
 const KEY_PREFIX = 'hangar-bay:api:v1';
 
-/** The liveness instant L: the request's arrival truncated down to the whole UTC minute (api.md §4). */
-export function livenessInstant(now: Date): Date {
-  return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
-}
-
-function sha256Hex16(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-/** Weak comparison of If-None-Match against our (weak) tag; `*` matches anything (RFC 9110 §13.1.2). */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const trimmed = header.trim();
-  if (trimmed === '*') return true;
-  const opaque = etag.replace(/^W\//, '');
-  for (const candidate of trimmed.split(',')) {
-    if (candidate.trim().replace(/^W\//, '') === opaque) return true;
-  }
-  return false;
-}
-
-interface SegmentFilter {
-  types: readonly ContractType[] | null;
-  isShip: boolean | null;
-  systemsGiven: boolean;
-}
-
-/** total, segment_counts and unknown_system_excluded from the grouped count rows (api.md §6.5, §6.6). */
-export function summarizeCounts(buckets: readonly CountBucket[], filter: SegmentFilter) {
-  const segmentCounts = Object.fromEntries(CONTRACT_TYPES.map((type) => [type, 0])) as Record<ContractType, number>;
-  let total = 0;
-  let unknownSystemExcluded = 0;
-  for (const bucket of buckets) {
-    const segment = bucket.segment as ContractType;
-    const typeMatches = filter.types === null || filter.types.includes(segment);
-    const shipMatches = filter.isShip === null || bucket.isShipContract === filter.isShip;
-    const systemMatches = !filter.systemsGiven || bucket.systemMatches;
-    const itemBearing = (ITEM_BEARING_TYPES as readonly string[]).includes(segment);
-    if (systemMatches && typeMatches && shipMatches) total += bucket.count;
-    // Item-less segments can never be ship contracts, so the ship filter is lifted for them too.
-    if (systemMatches && (!itemBearing || shipMatches)) segmentCounts[segment] += bucket.count;
-    if (filter.systemsGiven && bucket.systemUnknown && typeMatches && shipMatches) unknownSystemExcluded += bucket.count;
-  }
-  return { total, segmentCounts, unknownSystemExcluded: filter.systemsGiven ? unknownSystemExcluded : null };
-}
-
-/** Code-point order, as api.md §10 asks (application-side, not the database collation). */
-function byCodePoint(a: string, b: string): number {
-  const left = [...a];
-  const right = [...b];
-  for (let i = 0; i < Math.min(left.length, right.length); i += 1) {
-    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (diff !== 0) return diff;
-  }
-  return left.length - right.length;
-}
-
-/** Offsets up to this are read in the same pipeline as the counts (page 200 of size 50). */
-const EAGER_PAGE_OFFSET_LIMIT = 10_000n;
-
-/**
- * The reads of one uncached request, each in one read-only REPEATABLE READ snapshot together with
- * the generation it shows. Statements that do not depend on each other are issued together, so
- * postgres.js pipelines them on the transaction's connection: an uncached list costs BEGIN, SET
- * TRANSACTION, one pipeline of generation + counts + page + coverage, and COMMIT; a detail BEGIN,
- * SET TRANSACTION, one pipeline, COMMIT. The benchmark's data floor replays exactly these.
- */
-export function createSnapshotReads(db: Pick<Database, 'transaction'>, repository: ContractReadRepository) {
-  function inSnapshot<T>(work: (tx: Executor) => Promise<T>): Promise<{ generation: number; value: T }> {
-    return db.transaction(
-      async (tx) => {
-        const [generation, value] = await Promise.all([repository.readGeneration(tx), work(tx)]);
-        return { generation, value };
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
-  }
-
-  return {
-    list(params: ContractListParams, liveAt: Date) {
-      return inSnapshot(async (tx) => {
-        const offset = (params.page - 1n) * BigInt(params.size);
-        // A near page is read together with the counts (past the end it is merely empty); a far
-        // one waits for them, since OFFSET into millions of rows would walk them all, and any
-        // int64 page is valid input.
-        const eager = offset <= EAGER_PAGE_OFFSET_LIMIT;
-        const [buckets, eagerRows, coverage] = await Promise.all([
-          repository.countBuckets(tx, params, liveAt),
-          eager ? repository.page(tx, params, liveAt, Number(offset)) : null,
-          repository.coverage(tx),
-        ]);
-        const counts = summarizeCounts(buckets, {
-          types: params.contractTypes,
-          isShip: params.isShipContract,
-          systemsGiven: params.systemIds !== null,
-        });
-        let rows: RawContractRow[] = [];
-        if (offset < BigInt(counts.total)) rows = eagerRows ?? (await repository.page(tx, params, liveAt, Number(offset)));
-        return { counts, rows, coverage };
-      });
-    },
-
-    detail(contractId: bigint) {
-      return inSnapshot(async (tx) => {
-        const [row, items] = await Promise.all([repository.contractById(tx, contractId), repository.itemsOf(tx, contractId)]);
-        return row === null ? null : { row, items };
-      });
-    },
-
-    taxonomy(liveAt: Date) {
-      return inSnapshot((tx) => repository.taxonomy(tx, liveAt));
-    },
-  };
-}
-
-/** 99 % of the population must be complete (api.md §10). */
-const TAXONOMY_COMPLETE_SHARE = 0.99;
-
 export function createContractReadService(deps: ContractReadServiceDeps) {
-  const { cache } = deps;
-  const reads = createSnapshotReads(deps.db, deps.repository);
   const keyPrefix = `${KEY_PREFIX}:${deps.cacheNamespace ?? 'default'}`;
+  const flights = createSingleFlight<{ generation: number; value: string | null }>();
 
-  async function cached(route: CachedRoute, key: string): Promise<Buffer | null> {
+  async function cached(cache: KeyValueCache, route: CachedRoute, key: string): Promise<Buffer | null> {
     try {
       const hit = await cache.get(key);
       deps.onCacheResult?.(route, hit ? 'hit' : 'miss');
@@ -167,88 +64,158 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     }
   }
 
-  function store(key: string, body: Buffer): void {
-    cache.set(key, body, RESULT_TTL_SECONDS).catch((error: unknown) => deps.onCacheError?.(error));
+  function store(cache: KeyValueCache, key: string, body: Buffer, ttlSeconds: number): void {
+    cache.set(key, body, ttlSeconds).catch((error: unknown) => deps.onCacheError?.(error));
+  }
+
+  function untilMinuteEnds(liveAt: Date): number {
+    return Math.max(1, (liveAt.getTime() + 60_000 - deps.now().getTime()) / 1000) + MINUTE_KEY_MARGIN_SECONDS;
+  }
+
+  /** Database work: bounded by admission control, identical concurrent misses computed once. */
+  async function fromDatabase(
+    key: string,
+    compute: () => Promise<{ generation: number; value: string | null }>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ generation: number; value: string | null }> {
+    try {
+      const result = await flights.run(key, (shared) => deps.admission.run(compute, shared), signal);
+      deps.generation.observe(result.generation);
+      return result;
+    } catch (error) {
+      throw unavailableFor(error) ?? error;
+    }
+  }
+
+  function answer(body: string | Buffer, etag: string, ifNoneMatch: string | undefined): ReadResult {
+    if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
+    return { kind: 'ok', etag, body: typeof body === 'string' ? Buffer.from(body) : body };
   }
 
   /**
-   * The shared conditional-GET flow: 304 from the (≤ 1 s old) generation, else a cached body of
-   * that generation, else compute in a snapshot and cache under the generation actually read.
+   * The SQL path's conditional GET: 304 from the known generation, else a cached body of that
+   * generation, else computed in a snapshot and cached under the generation actually read.
    */
-  async function conditionalRead(
-    route: CachedRoute,
+  async function sqlConditional(
+    route: 'list' | 'taxonomy',
     ifNoneMatch: string | undefined,
     tagFor: (generation: number) => string,
-    compute: () => Promise<{ generation: number; value: string | null }>,
-    mayBeMissing = false,
+    ttlSeconds: number,
+    compute: () => Promise<{ generation: number; value: string }>,
+    signal: AbortSignal | undefined,
   ): Promise<ReadResult> {
-    const knownGeneration = await deps.generation.current();
-    const knownTag = tagFor(knownGeneration);
-    // A resource that may not exist (a detail id) answers 304 only once it is known to exist (a
-    // cached body, or the snapshot read), so neither `*` nor a forged tag turns a 404 into a 304
-    // (api.md §5). `*` matches any current representation of the others.
-    const matches = ifNoneMatchHits(ifNoneMatch, knownTag);
-    if (matches && !mayBeMissing) return { kind: 'not_modified', etag: knownTag };
-    const hit = await cached(route, `${keyPrefix}:${route}:${knownTag}`);
-    if (hit) return matches ? { kind: 'not_modified', etag: knownTag } : { kind: 'ok', etag: knownTag, body: hit };
-
-    const { generation, value } = await compute();
-    deps.generation.observe(generation);
-    if (value === null) return { kind: 'not_found' };
+    const knownTag = tagFor(deps.generation.latest());
+    if (ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
+    const hit = await cached(deps.sharedCache, route, `${keyPrefix}:${route}:${knownTag}`);
+    if (hit) return answer(hit, knownTag, ifNoneMatch);
+    const { generation, value } = await fromDatabase(`${route}:${knownTag}`, compute, signal);
     const etag = tagFor(generation);
-    const body = Buffer.from(value);
-    store(`${keyPrefix}:${route}:${etag}`, body);
-    if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
-    return { kind: 'ok', etag, body };
+    const body = Buffer.from(value!);
+    store(deps.sharedCache, `${keyPrefix}:${route}:${etag}`, body, ttlSeconds);
+    return answer(body, etag, ifNoneMatch);
+  }
+
+  /** The model's conditional GET, or null when the model does not answer. */
+  async function modelConditional(
+    route: 'list' | 'taxonomy',
+    ifNoneMatch: string | undefined,
+    tagFor: (generation: number) => string,
+    ttlSeconds: number,
+    compute: () => { generation: number; body: string } | null,
+  ): Promise<ReadResult | null> {
+    const generation = deps.model?.servingGeneration() ?? null;
+    if (generation === null) return null;
+    const knownTag = tagFor(generation);
+    if (ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
+    const hit = await cached(deps.localCache, route, `${keyPrefix}:${route}:${knownTag}`);
+    if (hit) return answer(hit, knownTag, ifNoneMatch);
+    const computed = compute();
+    if (!computed) return null;
+    const etag = tagFor(computed.generation);
+    const body = Buffer.from(computed.body);
+    store(deps.localCache, `${keyPrefix}:${route}:${etag}`, body, ttlSeconds);
+    return answer(body, etag, ifNoneMatch);
   }
 
   return {
-    async list(params: ContractListParams, ifNoneMatch: string | undefined): Promise<ReadResult> {
+    async list(params: ContractListParams, ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
-      const queryHash = sha256Hex16(canonicalQueryKey(params));
-      const minutes = Math.floor(liveAt.getTime() / 60_000);
-      return conditionalRead('list', ifNoneMatch, (g) => `W/"${g}.${minutes}.${queryHash}"`, async () => {
-        const { generation, value } = await reads.list(params, liveAt);
-        const { counts, rows, coverage } = value;
-        // Assembled by hand so `page` keeps every digit of an int64 (JSON.stringify has no bigint).
-        const body =
-          `{"total":${counts.total},"page":${params.page.toString()},"size":${params.size}` +
-          `,"items":${JSON.stringify(rows.map(toContractListRow))}` +
-          `,"unknown_system_excluded":${JSON.stringify(counts.unknownSystemExcluded)}` +
-          `,"segment_counts":${JSON.stringify(counts.segmentCounts)}` +
-          `,"coverage":${JSON.stringify({
-            ingested_region_ids: coverage.ingestedRegionIds,
-            as_of: coverage.asOf === null ? null : formatTimestamp(coverage.asOf),
-          })}}`;
+      const tagFor = listTagger(params, liveAt);
+      const ttl = untilMinuteEnds(liveAt);
+      const fromModel = await modelConditional('list', ifNoneMatch, tagFor, ttl, () => {
+        const computed = deps.model!.list(params, liveAt.getTime() * 1000);
+        if (!computed) return null;
+        const body = renderListBody({ counts: computed.counts, rows: computed.rows, page: params.page, size: params.size, coverage: computed.coverage });
+        return { generation: computed.generation, body };
+      });
+      if (fromModel) return fromModel;
+      return sqlConditional('list', ifNoneMatch, tagFor, ttl, async () => {
+        const { generation, value } = await deps.sql.list(params, liveAt);
+        const body = renderListBody({
+          counts: value.counts,
+          rows: value.rows.map(listRowJson),
+          page: params.page,
+          size: params.size,
+          coverage: { ingestedRegionIds: value.coverage.ingestedRegionIds, asOf: coverageAsOf(value.coverage.asOf) },
+        });
         return { generation, value: body };
-      });
+      }, signal);
     },
 
-    async detail(contractId: bigint, ifNoneMatch: string | undefined): Promise<ReadResult> {
-      // Detail ignores liveness, so its tag depends on the generation and the id only (api.md §5).
-      const compute = async () => {
-        const { generation, value } = await reads.detail(contractId);
-        return { generation, value: value === null ? null : JSON.stringify(toContractDetail(value.row, value.items)) };
-      };
-      return conditionalRead('detail', ifNoneMatch, (g) => `W/"${g}.${contractId}"`, compute, true);
-    },
-
-    async taxonomy(ifNoneMatch: string | undefined): Promise<ReadResult> {
+    async taxonomy(ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
-      const minutes = Math.floor(liveAt.getTime() / 60_000);
-      return conditionalRead('taxonomy', ifNoneMatch, (g) => `W/"${g}.${minutes}.taxonomy"`, async () => {
-        const { generation, value: rows } = await reads.taxonomy(liveAt);
-        const categories = [...rows.categories]
-          .sort((a, b) => byCodePoint(a.name, b.name) || a.categoryId - b.categoryId)
-          .map((c) => ({ category_id: c.categoryId, name: c.name }));
-        const groups = [...rows.groups]
-          .sort((a, b) => byCodePoint(a.name, b.name) || a.groupId - b.groupId)
-          .map((g) => ({ group_id: g.groupId, category_id: g.categoryId, name: g.name }));
-        const populationComplete =
-          rows.populationSize > 0 && rows.populationComplete >= TAXONOMY_COMPLETE_SHARE * rows.populationSize;
-        const coverage = populationComplete && !rows.unnamedCategoryOnPopulation ? 'complete' : 'partial';
-        return { generation, value: JSON.stringify({ categories, groups, coverage }) };
+      const tagFor = taxonomyTagger(liveAt);
+      const ttl = untilMinuteEnds(liveAt);
+      const fromModel = await modelConditional('taxonomy', ifNoneMatch, tagFor, ttl, () => {
+        const computed = deps.model!.taxonomy(liveAt.getTime() * 1000);
+        return computed && { generation: computed.generation, body: renderTaxonomy(computed.facts) };
       });
+      if (fromModel) return fromModel;
+      return sqlConditional('taxonomy', ifNoneMatch, tagFor, ttl, async () => {
+        const { generation, value } = await deps.sql.taxonomy(liveAt);
+        return { generation, value: renderTaxonomy(value) };
+      }, signal);
+    },
+
+    /**
+     * A contract the serving model holds has its body cached under the contract's own change stamp,
+     * so a new generation that did not touch it keeps its entry. One the model does not hold may have
+     * been committed a moment ago, so the database is asked (the SQL path). A miss is one
+     * single-statement read.
+     */
+    async detail(contractId: bigint, ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
+      const tagFor = detailTagger(contractId);
+      const read = async () => {
+        const { generation, row, items } = await deps.sql.detail(contractId);
+        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items)) };
+      };
+      // Every stored id is below 2^53, so a larger one rounds to a number no stored id equals.
+      const known = deps.model?.lookup(Number(contractId));
+      if (known?.stamp !== undefined) {
+        const etag = tagFor(known.generation);
+        if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
+        const key = `${keyPrefix}:detail:${contractId}:${known.stamp}`;
+        const hit = await cached(deps.localCache, 'detail', key);
+        if (hit) return answer(hit, etag, ifNoneMatch);
+        const { generation, value } = await fromDatabase(`detail:${contractId}`, read, signal);
+        if (value === null) return { kind: 'not_found' };
+        const body = Buffer.from(value);
+        // Read at the model's generation, the body is the one its stamp names; a newer read is served
+        // under its own generation and not cached (the stamp it would need is not known yet).
+        if (generation === known.generation) store(deps.localCache, key, body, DETAIL_TTL_SECONDS);
+        return answer(body, tagFor(generation), ifNoneMatch);
+      }
+      // A resource that may not exist answers 304 only once it is known to exist (a cached body, or
+      // the read), so neither `*` nor a forged tag turns a 404 into a 304 (api.md §5).
+      const knownTag = tagFor(deps.generation.latest());
+      const hit = await cached(deps.sharedCache, 'detail', `${keyPrefix}:detail:${knownTag}`);
+      if (hit) return answer(hit, knownTag, ifNoneMatch);
+      const { generation, value } = await fromDatabase(`detail:${contractId}`, read, signal);
+      if (value === null) return { kind: 'not_found' };
+      const etag = tagFor(generation);
+      const body = Buffer.from(value);
+      store(deps.sharedCache, `${keyPrefix}:detail:${etag}`, body, DETAIL_TTL_SECONDS);
+      return answer(body, etag, ifNoneMatch);
     },
   };
 }

@@ -1,45 +1,64 @@
 /**
- * The data generation as last read from Postgres, reused for at most `maxAgeMs` (api.md §5 allows
- * 1 s) so a 304 or a result-cache hit costs no database round trip.
+ * The newest data generation this process knows of, kept current off the request path: a
+ * LISTEN/NOTIFY subscription (drizzle/0003) announces every commit within milliseconds, and a poll
+ * on its own connection every `pollMs` covers a dropped subscription. A request reads the value
+ * without waiting for the database (read-path.md §3); during an outage it stays at the last value
+ * seen, which is what the data still is as far as this process can know.
  */
 export interface GenerationTracker {
-  current(): Promise<number>;
-  /** Records a generation read inside a snapshot, so the tracker never goes backwards. */
+  /** The newest generation known, or -1 before the first read. */
+  latest(): number;
+  /** Records a generation seen elsewhere (a snapshot read, a notification); never goes backwards. */
   observe(generation: number): void;
+  /** Reads the generation now; resolves to the newest known value even when the read fails. */
+  refresh(): Promise<number>;
+  /** Called with every newer generation, whichever way it became known. */
+  onAdvance(listener: (generation: number) => void): void;
+  close(): void;
 }
 
-export function createGenerationTracker(
-  read: () => Promise<number>,
-  options: { maxAgeMs?: number; nowMs?: () => number } = {},
-): GenerationTracker {
-  const maxAgeMs = options.maxAgeMs ?? 1000;
-  const nowMs = options.nowMs ?? (() => performance.now());
-  let value = -1;
-  let readAt = -Infinity;
-  let inFlight: Promise<number> | null = null;
+export interface GenerationTrackerOptions {
+  /** Reads sync_state.generation (on a connection request work cannot hold). */
+  readonly read: () => Promise<number>;
+  /** 0 disables the poll (tests drive `refresh` themselves). */
+  readonly pollMs?: number;
+}
 
-  return {
-    async current() {
-      if (nowMs() - readAt < maxAgeMs) return value;
-      // Concurrent requests share one read instead of stampeding the database. The value's age
-      // counts from when the read started, the latest moment it is known to be current.
-      const startedAt = nowMs();
-      inFlight ??= read()
-        .then((generation) => {
-          if (generation >= value) value = generation;
-          readAt = startedAt;
-          return value;
-        })
-        .finally(() => {
-          inFlight = null;
-        });
-      return inFlight;
-    },
+export function createGenerationTracker(options: GenerationTrackerOptions): GenerationTracker {
+  let value = -1;
+  let reading: Promise<number> | null = null;
+  const listeners: ((generation: number) => void)[] = [];
+
+  const tracker: GenerationTracker = {
+    latest: () => value,
     observe(generation) {
-      if (generation > value) {
-        value = generation;
-        readAt = nowMs();
-      }
+      if (!(generation > value)) return;
+      value = generation;
+      for (const listener of listeners) listener(generation);
+    },
+    refresh() {
+      reading ??= options
+        .read()
+        .then(
+          (generation) => {
+            tracker.observe(generation);
+            return value;
+          },
+          () => value,
+        )
+        .finally(() => {
+          reading = null;
+        });
+      return reading;
+    },
+    onAdvance(listener) {
+      listeners.push(listener);
+    },
+    close() {
+      clearInterval(timer);
     },
   };
+  const pollMs = options.pollMs ?? 1000;
+  const timer = pollMs > 0 ? setInterval(() => void tracker.refresh(), pollMs).unref() : undefined;
+  return tracker;
 }

@@ -1,16 +1,18 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CachedRoute, CacheResult } from './contract-read.service.js';
 
-export interface ScrapeTimeState {
-  generation: number | null;
-  lastIngestSuccessUnixSeconds: number | null;
+export interface ScrapeTimeSources {
+  /** The newest generation the process knows of (no database read at scrape time). */
+  generation(): number | null;
+  /** Unix seconds of the newest successful or partial run, read on the probe connection (bounded by its timeouts). */
+  lastIngestSuccess(): Promise<number | null>;
 }
 
 /**
  * One Prometheus registry per app instance (tests build many), holding the HTTP metrics of
  * api.md §11.4. Gauges backed by Postgres are read at scrape time so API-only replicas report them.
  */
-export function createMetrics(readState: () => Promise<ScrapeTimeState>) {
+export function createMetrics(sources: ScrapeTimeSources) {
   const registry = new Registry();
   const httpRequests = new Counter({
     name: 'http_requests_total',
@@ -37,16 +39,13 @@ export function createMetrics(readState: () => Promise<ScrapeTimeState>) {
     labelNames: ['route', 'result'] as const,
     registers: [registry],
   });
-  let pendingState: Promise<ScrapeTimeState> | null = null;
-  // Both gauges come from one read per scrape.
-  const stateForScrape = () => (pendingState ??= readState().finally(() => setTimeout(() => (pendingState = null), 0)));
   new Gauge({
     name: 'hangar_bay_data_generation',
-    help: 'Data generation counter stored in Postgres.',
+    help: 'Data generation counter stored in Postgres, as this process last learnt it.',
     registers: [registry],
-    async collect() {
-      const state = await stateForScrape().catch(() => null);
-      if (state?.generation != null) this.set(state.generation);
+    collect() {
+      const generation = sources.generation();
+      if (generation !== null) this.set(generation);
     },
   });
   new Gauge({
@@ -54,8 +53,8 @@ export function createMetrics(readState: () => Promise<ScrapeTimeState>) {
     help: 'Unix time the newest successful or partial sync run finished.',
     registers: [registry],
     async collect() {
-      const state = await stateForScrape().catch(() => null);
-      if (state?.lastIngestSuccessUnixSeconds != null) this.set(state.lastIngestSuccessUnixSeconds);
+      const seconds = await sources.lastIngestSuccess().catch(() => null);
+      if (seconds !== null) this.set(seconds);
     },
   });
 

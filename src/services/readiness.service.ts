@@ -1,4 +1,5 @@
-import { formatTimestamp } from './contract-serializer.js';
+import { formatTimestamp } from '../domain/contract-wire.js';
+import type { ReadModelStatus } from '../read-model/read-model.js';
 import type { IngestFreshness } from '../repositories/sync-status.repository.js';
 
 export interface ReadinessDeps {
@@ -6,12 +7,15 @@ export interface ReadinessDeps {
   /** Undefined when no Redis is configured: the in-process cache is always "ok". */
   readonly pingCache?: () => Promise<void>;
   readonly readFreshness: () => Promise<IngestFreshness>;
+  /** Null when the process has no read model (READ_MODEL=off, ROLE=worker). */
+  readonly readModelStatus: () => ReadModelStatus | null;
   readonly now: () => Date;
   readonly intervalSeconds: number;
   readonly gitCommit: string;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
+const OFF: ReadModelStatus = { state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null };
 
 /** `work`, rejected once the probe budget is spent: a silent dependency must not hold /ready. */
 async function withinBudget<T>(work: () => Promise<T>): Promise<T> {
@@ -55,6 +59,8 @@ export function createReadinessService(deps: ReadinessDeps) {
         last_ingest_age_seconds: age,
         last_ingest_outcome: freshness.lastOutcome as 'success' | 'partial' | 'failure' | null,
         data_stale: age === null || age > 2 * deps.intervalSeconds,
+        // Added after api.md's six keys: a loading or lagging model never fails readiness (the SQL path answers).
+        read_model: deps.readModelStatus() ?? OFF,
       };
       return { statusCode: db === 'error' ? (503 as const) : (200 as const), body };
     },

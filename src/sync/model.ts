@@ -31,12 +31,6 @@ export interface EsiContractItem {
   readonly timeEfficiency: number | null;
 }
 
-export const ITEM_BEARING_TYPES: readonly string[] = ['item_exchange', 'auction'];
-
-export function isItemBearing(type: string): boolean {
-  return ITEM_BEARING_TYPES.includes(type);
-}
-
 export type RegionOutcome = 'success' | 'partial' | 'failure';
 export type RunOutcome = 'success' | 'partial' | 'failure';
 export type RunTrigger = 'startup' | 'schedule' | 'cli';

@@ -178,7 +178,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     const before = {
       generation: await generation(),
       poll: await nextPoll(R),
-      page: await t.container.cache.get(listingPageKey(R, 1)),
+      page: await t.container.listingCache.get(listingPageKey(R, 1)),
       runs: Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM sync_runs`)).n),
       backoff: await one(sql`SELECT items_attempts, items_next_attempt_at FROM contracts WHERE contract_id = ${ids[0]!}`),
     };
@@ -186,7 +186,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(result.regions).toEqual([{ regionId: R, outcome: 'success', detail: 'unchanged' }]);
     expect(await generation()).toBe(before.generation);
     expect(await nextPoll(R)).toBeGreaterThan(before.poll);
-    expect((await t.container.cache.get(listingPageKey(R, 1)))?.equals(before.page!)).toBe(false);
+    expect((await t.container.listingCache.get(listingPageKey(R, 1)))?.equals(before.page!)).toBe(false);
     expect(Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM sync_runs`)).n)).toBe(before.runs + 2);
     const backoff = await one(sql`SELECT items_attempts, items_next_attempt_at FROM contracts WHERE contract_id = ${ids[0]!}`);
     expect(backoff.items_attempts).toBe(2);

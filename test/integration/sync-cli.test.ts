@@ -97,17 +97,27 @@ describe('sync CLI (sync.md §6)', () => {
   });
 
   it('exits 3 with sync.skipped lock_held and no ESI request while another connection holds the advisory lock (cases 117, 122)', async () => {
-    const holder = await db.sql.reserve();
+    // One connection holds the lock (a transaction keeps its connection) until the CLI has run.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = db.sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_lock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
+      locked();
+      await released;
+      await tx`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
+    });
     try {
-      await holder`SELECT pg_advisory_lock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
+      await isLocked;
       const result = await runCli(baseEnv);
       expect(result.code).toBe(3);
       const lines = jsonLines(result);
       expect(lines.some((l) => l.msg === 'sync.skipped' && l.reason === 'lock_held')).toBe(true);
       expect(finished(result)).toMatchObject({ outcome: 'skipped', reason: 'lock_held' });
-      await holder`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
     } finally {
-      holder.release();
+      release();
+      await holding;
     }
     expect(esi.control.stats().total).toBe(0);
     expect(await count(db, sql`SELECT count(*) AS n FROM sync_runs`)).toBe(0);

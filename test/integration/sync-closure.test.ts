@@ -302,12 +302,12 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     const R = 10000214;
     esi.control.setRows(R, rows(380_000_000, 2001, now()), { lastModified: now() });
     await discover([R]);
-    expect(await t.container.cache.get(listingPageKey(R, 3))).not.toBeNull();
+    expect(await t.container.listingCache.get(listingPageKey(R, 3))).not.toBeNull();
     await advanceToPoll(R);
     esi.control.setRows(R, rows(380_000_000, 1500, now()), { lastModified: now() });
     await discover([R]);
-    expect(await t.container.cache.get(listingPageKey(R, 3))).toBeNull();
-    expect(await t.container.cache.get(listingPageKey(R, 2))).not.toBeNull();
+    expect(await t.container.listingCache.get(listingPageKey(R, 3))).toBeNull();
+    expect(await t.container.listingCache.get(listingPageKey(R, 2))).not.toBeNull();
   });
 
   it('100: a crash after the batches, before the closure commit → the next run (same T) ends as an uninterrupted run', async () => {

@@ -336,7 +336,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(await regionRun(second.runId, R)).toMatchObject({ outcome: 'success', detail: 'unchanged', pages_not_modified: 3, pages_fetched: 0 });
     expect(await generation()).toBe(before);
 
-    await t.container.cache.set(listingPageKey(R, 2), Buffer.from('not a stored page'), 3600);
+    await t.container.listingCache.set(listingPageKey(R, 2), Buffer.from('not a stored page'), 3600);
     await advanceToPoll(R);
     const thirdSince = mark();
     const third = await discover([R]);
@@ -364,7 +364,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     }
     /** Deletes the stored page between the request going out and its 304 arriving. */
     function deleteWhileInFlight(R: number, page: number) {
-      const cache = t.container.cache;
+      const cache = t.container.listingCache;
       const get = cache.get.bind(cache);
       let armed = true;
       return vi.spyOn(cache, 'get').mockImplementation(async (key) => {

@@ -394,12 +394,14 @@ describe('enrichment (sync.md §5.5)', () => {
       const app = await buildTestApp({ databaseUrl: db.url, now });
       try {
         await seed([{ contractId: 490_000_003, items: [unresolved(587)], title: '' }, { contractId: landing, items: null, title: '' }]);
+        await app.caughtUp();
         const search = async (text: string) =>
           (await app.app.inject({ url: `/contracts?size=100&search=${encodeURIComponent(text)}` })).json<{ items: { contract_id: number }[] }>().items.map((c) => c.contract_id);
         expect(await search('rifter')).toEqual([]);
         expect(await search(offeredName)).toEqual([]);
         before = await generation();
         await run();
+        await app.caughtUp();
         expect(await search('rifter')).toEqual([490_000_003]);
         expect(await search(offeredName)).toContain(landing);
         expect(await generation()).toBeGreaterThan(before);

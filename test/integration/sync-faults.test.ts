@@ -202,7 +202,7 @@ describe('304 and the stored listing body (sync.md §3.4, §8)', () => {
   it('a 304 over a stale stored body is refetched without If-None-Match in the same sweep; a corrupt stored body sends none; the snapshot commits', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES);
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
-    await t.container.cache.set(listingPageKey(FORGE, 1), Buffer.from('not a stored page'), 3600);
+    await t.container.listingCache.set(listingPageKey(FORGE, 1), Buffer.from('not a stored page'), 3600);
     esi.control.advance(1830);
     esi.control.addFault({ kind: 'not-modified', route: 'E1', regionId: FORGE }); // 304 to any If-None-Match
     const since = lastSeq(esi);

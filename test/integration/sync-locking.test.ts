@@ -33,14 +33,12 @@ async function runRecords(db: TestDatabase) {
 
 /** Whether the test can take the run lock itself, i.e. nobody holds it (it is released at once). */
 async function advisoryLockFree(db: TestDatabase): Promise<boolean> {
-  const conn = await db.sql.reserve();
-  try {
-    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(${ADVISORY_LOCK_KEY.toString()}::bigint) AS locked`;
-    if (row?.locked) await conn`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
+  // One connection for the try and the unlock (a session lock belongs to its connection).
+  return db.sql.begin(async (tx) => {
+    const [row] = await tx<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(${ADVISORY_LOCK_KEY.toString()}::bigint) AS locked`;
+    if (row?.locked) await tx`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY.toString()}::bigint)`;
     return row?.locked === true;
-  } finally {
-    conn.release();
-  }
+  });
 }
 
 function skippedLines(t: TestSync) {

@@ -63,6 +63,7 @@ describe('retention (sync.md §5.8)', () => {
     const before = await generation();
 
     await run();
+    await app.caughtUp();
     expect(await storedIds()).toEqual([500_000_002, 500_000_004, 500_000_005]);
     expect(await rows(sql`SELECT record_id FROM contract_items WHERE contract_id IN (500000001, 500000003)`)).toEqual([]);
     expect((await app.app.inject({ url: '/contracts/500000001' })).statusCode).toBe(404);

@@ -249,7 +249,8 @@ describe('server-side result cache (api.md §5)', () => {
   });
 
   it('case 62: Redis unreachable → the list is still 200 and correct, and result="error" rises', async () => {
-    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    // The SQL path is the one whose results go to Redis; the read model's never leave the process.
+    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { REDIS_URL: 'redis://127.0.0.1:1', READ_MODEL: 'off' } });
     try {
       const errors = 'hangar_bay_response_cache_total{route="list",result="error"}';
       const healthy = await get('/contracts/?size=100');

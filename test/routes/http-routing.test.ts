@@ -6,6 +6,8 @@ import { createMemoryCache } from '../../src/cache/key-value-cache.js';
 import { createContractReadRepository } from '../../src/repositories/contract-read.repository.js';
 import { createContractReadService } from '../../src/services/contract-read.service.js';
 import { createGenerationTracker } from '../../src/services/generation-tracker.js';
+import { createDbAdmission } from '../../src/services/db-admission.js';
+import { createSqlReads } from '../../src/services/sql-reads.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertContracts, insertTaxonomy } from '../support/fixtures.js';
@@ -265,10 +267,12 @@ describe('unexpected errors (api.md §3)', () => {
           },
         };
         const contractReads = createContractReadService({
-          db: container.database.db,
-          repository: broken,
-          cache: createMemoryCache(),
-          generation: createGenerationTracker(() => repository.readGeneration(container.database.db)),
+          sql: createSqlReads(container.database.db, broken),
+          model: null,
+          sharedCache: createMemoryCache(),
+          localCache: createMemoryCache(),
+          generation: createGenerationTracker({ read: () => repository.readGeneration(container.database.db), pollMs: 0 }),
+          admission: createDbAdmission({ maxConcurrent: 2, maxQueued: 10, queueTimeoutMs: 1000 }),
           now: () => NOW,
         });
         return {

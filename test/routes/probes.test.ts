@@ -1,14 +1,15 @@
-import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertContracts, insertTaxonomy } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
+import { silentServer, switchableProxy } from '../support/network.js';
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 const redisUrl = inject('redisUrl');
-const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale'];
+// api.md's six keys in order, then the read model's state (read-path.md §2).
+const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale', 'read_model'];
 const DEAD_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/x';
 const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
 /** api.md §11.3 allows the probes 2 s; the rest is slack for a loaded test machine. */
@@ -43,64 +44,6 @@ async function insertRun(outcome: string | null, finishedSecondsAgo: number | nu
     VALUES (${scope}, 'schedule', ${startedAt}::timestamptz, ${finishedAt}::timestamptz, ${outcome})`);
 }
 
-/** A TCP server that accepts connections and never answers: a hung dependency. */
-async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
-
-/** A TCP proxy to a real service that can be stopped (connections cut, port refused) and restarted on the same port. */
-async function switchableProxy(target: string): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void> }> {
-  const { hostname, port: targetPort } = new URL(target);
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  let port = 0;
-  const start = () =>
-    new Promise<void>((resolve, reject) => {
-      const listening = net.createServer((client) => {
-        const upstream = net.connect(Number(targetPort), hostname);
-        const cut = () => {
-          client.destroy();
-          upstream.destroy();
-          sockets.delete(client);
-          sockets.delete(upstream);
-        };
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', cut);
-          socket.on('close', cut);
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      listening.once('error', reject);
-      listening.listen(port, '127.0.0.1', () => {
-        server = listening;
-        port = (listening.address() as net.AddressInfo).port;
-        resolve();
-      });
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      if (server === null) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  await start();
-  return { port, stop, start };
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -156,7 +99,15 @@ describe('GET /ready — freshness (api.md §11.3)', () => {
       last_ingest_age_seconds: 600,
       last_ingest_outcome: 'success',
       data_stale: false,
+      read_model: { state: 'ready', generation: 2, open_contracts: 2, stored_contracts: 2, load_seconds: expect.any(Number) },
     });
+  });
+
+  it('READ_MODEL=off → the read model is reported off, and readiness is unchanged', async () => {
+    const withoutModel = await app({ env: { READ_MODEL: 'off' } });
+    const { status, body } = await ready(withoutModel);
+    expect(status).toBe(200);
+    expect(body.read_model).toStrictEqual({ state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null });
   });
 
   it('case 71: GIT_COMMIT=abc123 → "commit":"abc123"', async () => {
@@ -216,6 +167,7 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
       last_ingest_age_seconds: null,
       last_ingest_outcome: null,
       data_stale: true,
+      read_model: { state: 'failed', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null },
     });
     expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
     expect((await down.app.inject({ url: '/health' })).statusCode).toBe(200);

@@ -22,6 +22,11 @@ export interface TestApp {
   /** Every log line the app wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   readonly rawLogs: string[];
+  /**
+   * Resolves once the read model answers at the database's current generation: it follows commits
+   * within milliseconds, where the SQL path reads them at once.
+   */
+  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,12 +56,22 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     logger,
   });
   await app.ready();
+  // Answers come from the read model from the first request on, as in a process that has started
+  // (unless the database cannot be reached, when there is nothing to load and the wait is cut short).
+  await Promise.race([container.readModel?.ready(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   return {
     app,
     container,
     config,
     logs,
     rawLogs,
+    async caughtUp() {
+      const target = await container.generation.refresh();
+      const deadline = Date.now() + 10_000;
+      while (container.readModel && (container.readModel.status().generation ?? -1) < target && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
     async close() {
       await app.close();
       await container.close();

@@ -48,7 +48,7 @@ export function buildTestSync(options: TestSyncOptions): TestSync {
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const container = createContainer({ config, databaseUrl: options.databaseUrl, logger, now: options.now });
+  const container = createContainer({ config, databaseUrl: options.databaseUrl, logger, now: options.now, servesHttp: false });
   const sync = container.createSync({ now: options.now, sleep: options.sleep });
   return {
     container,

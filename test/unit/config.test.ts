@@ -29,6 +29,9 @@ const ALL_VARIABLES = [
   'AGGREGATION_INTERVAL_SECONDS',
   'ROLE',
   'RETENTION_DAYS',
+  'READ_MODEL',
+  'API_STATEMENT_TIMEOUT_MS',
+  'API_QUEUE_TIMEOUT_MS',
   'METRICS_TOKEN',
   'PORT',
   'HOST',
@@ -53,6 +56,9 @@ const DEFAULTS: AppConfig = {
   aggregationIntervalSeconds: 1800,
   role: 'all',
   retentionDays: 30,
+  readModel: true,
+  apiStatementTimeoutMs: 5000,
+  apiQueueTimeoutMs: 2000,
   metricsToken: '',
   port: 8000,
   host: '0.0.0.0',
@@ -347,6 +353,8 @@ describe.each([
   { name: 'ESI_MAX_CONCURRENCY', key: 'esiMaxConcurrency', min: 1, max: 64, mid: 16 },
   { name: 'AGGREGATION_INTERVAL_SECONDS', key: 'aggregationIntervalSeconds', min: 60, max: 86_400, mid: 900 },
   { name: 'RETENTION_DAYS', key: 'retentionDays', min: 1, max: 3650, mid: 90 },
+  { name: 'API_STATEMENT_TIMEOUT_MS', key: 'apiStatementTimeoutMs', min: 100, max: 60_000, mid: 2500 },
+  { name: 'API_QUEUE_TIMEOUT_MS', key: 'apiQueueTimeoutMs', min: 10, max: 60_000, mid: 500 },
   { name: 'PORT', key: 'port', min: 1, max: 65_535, mid: 8080 },
 ] as const)('$name: integer $min–$max', ({ name, key, min, max, mid }) => {
   it.each([min, mid, max])(`${name}=%j is accepted`, (value) => {
@@ -458,6 +466,20 @@ describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999,
       'config: AGGREGATION_REGION_IDS element 1 is not an integer (got "10000002,abc,9")',
       'config: AGGREGATION_REGION_IDS element 2 must be a region id from 10000000 to 19999999 (got "10000002,abc,9")',
     ]);
+  });
+});
+
+describe('READ_MODEL: on or off, case-insensitive', () => {
+  it.each([
+    ['on', true],
+    ['OFF', false],
+    [' Off ', false],
+  ] as const)('READ_MODEL=%j → %j', (value, expected) => {
+    expect(load({ READ_MODEL: value }).readModel).toBe(expected);
+  });
+
+  it.each(['yes', 'true', '1', 'disabled'])('READ_MODEL=%j is rejected', (value) => {
+    expect(problemLines({ READ_MODEL: value })).toEqual([`config: READ_MODEL must be one of on, off (got "${value}")`]);
   });
 });
 

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { CONTRACT_TYPES } from '../../src/domain/contract-types.js';
+import { SORT_FIELDS, type ContractListParams } from '../../src/domain/contract-query.js';
 import {
-  CONTRACT_TYPES,
   RequestValidationError,
-  SORT_FIELDS,
   canonicalQueryKey,
   contractListQuerySchema,
   parseContractIdParam,
   parseContractListQuery,
-  type ContractListParams,
   type RawQuery,
   type ValidationErrorItem,
 } from '../../src/services/contract-query.params.js';

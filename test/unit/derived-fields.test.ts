@@ -2,13 +2,13 @@ import { describe, it, expect } from 'vitest';
 import {
   BLUEPRINT_CATEGORY_ID,
   SHIP_CATEGORY_ID,
-  compareCodePoints,
   deriveContractFields,
   isShipCategory,
   nextShipFlag,
   type DerivationContract,
   type DerivationItem,
 } from '../../src/domain/derived-fields.js';
+import { compareCodePoints } from '../../src/domain/code-point-order.js';
 
 // Real EVE ids (shared/data/eve-sde): type -> [name, category_id].
 const ROKH = { typeName: 'Rokh', categoryId: 6 } as const; // 24688, group 27 Battleship

@@ -1,0 +1,56 @@
+/**
+ * The per-slot values the read model filters and sorts on, column by column (typed arrays, NaN for
+ * SQL NULL), grown together with the slot space.
+ */
+import type { SortField } from '../domain/contract-query.js';
+
+const NUMERIC_COLUMNS = [
+  'contractId',
+  'regionId',
+  'systemId',
+  'stationId',
+  'dateIssued',
+  'dateExpired',
+  'price',
+  'collateral',
+  'volume',
+  'rewardPerVolume',
+  'daysToComplete',
+  'buyout',
+] as const;
+export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
+
+/** The sort key column of each sort field (api.md §6.8); ship_name sorts on the stored lowercase label. */
+export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
+  date_issued: 'dateIssued',
+  date_expired: 'dateExpired',
+  price: 'price',
+  collateral: 'collateral',
+  ship_name: 'labelSort',
+  volume: 'volume',
+  reward_per_volume: 'rewardPerVolume',
+  days_to_complete: 'daysToComplete',
+  buyout: 'buyout',
+};
+
+export class ContractColumns {
+  readonly numeric = {} as Record<NumericColumn, Float64Array>;
+  /** primary_label_sort: compared by code point. */
+  labelSort: string[] = [];
+
+  constructor(capacity: number) {
+    for (const name of NUMERIC_COLUMNS) this.numeric[name] = new Float64Array(capacity).fill(Number.NaN);
+    this.grow(capacity);
+  }
+
+  grow(capacity: number): void {
+    for (const name of NUMERIC_COLUMNS) {
+      const old = this.numeric[name];
+      if (old.length >= capacity) continue;
+      const grown = new Float64Array(capacity).fill(Number.NaN);
+      grown.set(old);
+      this.numeric[name] = grown;
+    }
+    while (this.labelSort.length < capacity) this.labelSort.push('');
+  }
+}
