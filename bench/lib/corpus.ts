@@ -146,7 +146,7 @@ async function readFacts(db: Db): Promise<Omit<CorpusFacts, 'generated' | 'close
     }
   }
   const [deciles] = await rows<{ d: number[] }>(db, sql`
-    SELECT percentile_cont(ARRAY[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]) WITHIN GROUP (ORDER BY c.price) AS d
+    SELECT to_json(percentile_cont(ARRAY[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9]) WITHIN GROUP (ORDER BY c.price)) AS d
     FROM contracts c WHERE ${LIVE} AND c.price > 0`);
   return {
     live: Number(counts!.live),
