@@ -105,7 +105,7 @@ async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
   return (await db.execute(query)) as unknown as T[];
 }
 
-async function readFacts(db: Db): Promise<Omit<CorpusFacts, 'generated' | 'closedBySql' | 'seedSeconds' | 'seedRate'>> {
+export async function readFacts(db: Db): Promise<Omit<CorpusFacts, 'generated' | 'closedBySql' | 'seedSeconds' | 'seedRate'>> {
   const [counts] = await rows<{ live: string; other: string; items: string }>(db, sql`
     SELECT count(*) FILTER (WHERE c.closed_at IS NULL AND c.date_expired > now()) AS live,
            count(*) FILTER (WHERE NOT (c.closed_at IS NULL AND c.date_expired > now())) AS other,

@@ -89,6 +89,16 @@ export function formatTimestamp(text: string): string {
 
 /** The same Postgres text as microseconds since the epoch (exact: below 2^53 until year 2255). */
 export function timestampMicros(text: string): number {
+  // The common shape, whole seconds ("2026-07-21 09:16:09+00"), without a regular expression: the
+  // read model converts two per contract it loads.
+  if (text.length === 22 && text.charCodeAt(10) === 32 && text.endsWith('+00')) {
+    const digits = (from: number, to: number) => {
+      let value = 0;
+      for (let i = from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48;
+      return value;
+    };
+    return Date.UTC(digits(0, 4), digits(5, 7) - 1, digits(8, 10), digits(11, 13), digits(14, 16), digits(17, 19)) * 1000;
+  }
   const match = /^(\d{4,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\+00(?::00)?$/.exec(text);
   if (!match) return Date.parse(text) * 1000;
   const [, year, month, day, hour, minute, second, fraction] = match;
@@ -96,11 +106,28 @@ export function timestampMicros(text: string): number {
   return seconds * 1_000_000 + Number((fraction ?? '').padEnd(6, '0').slice(0, 6));
 }
 
-/** Microseconds since the epoch in the wire format of formatTimestamp. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+/** "YYYY-MM-DDT" per day number: a few hundred days cover every served timestamp. */
+const DAY_PREFIXES = new Map<number, string>();
+
+/**
+ * Microseconds since the epoch in the wire format of formatTimestamp. The read model renders three
+ * per row, so the date part is looked up per day and the time built from two-digit strings.
+ */
 export function formatTimestampMicros(micros: number): string {
   const seconds = Math.floor(micros / 1_000_000);
   const fraction = micros - seconds * 1_000_000;
-  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
+  const day = Math.floor(seconds / 86_400);
+  let prefix = DAY_PREFIXES.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    if (DAY_PREFIXES.size >= 4096) DAY_PREFIXES.clear();
+    DAY_PREFIXES.set(day, prefix);
+  }
+  const inDay = seconds - day * 86_400;
+  const hours = Math.floor(inDay / 3600);
+  const minutes = Math.floor((inDay - hours * 3600) / 60);
+  const whole = `${prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[inDay - hours * 3600 - minutes * 60]}`;
   return fraction === 0 ? `${whole}Z` : `${whole}.${String(fraction).padStart(6, '0')}Z`;
 }
 

@@ -9,6 +9,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const API_PREFIX = '/api/v1';
 export const ALLOWED_METHODS = 'GET, HEAD';
 const INTERNAL_ERROR_BODY = '{"detail":"An unexpected server error occurred."}';
+const INFO_LOGGED = new Set(['trace', 'debug', 'info']);
 /** nginx's "client closed request": logged and counted for a client that left before its answer. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
@@ -65,6 +66,8 @@ export const httpConventions = fp(
     });
 
     const accessLine = (request: FastifyRequest, status: number, durationMs: number) => {
+      // Checked first: a disabled level must not cost the query-string parse below on every request.
+      if (!INFO_LOGGED.has(request.log.level)) return;
       const queryString = (request.raw.url ?? '').split('?')[1];
       // The raw search text is user content and may be sensitive: only its length is logged.
       const searchLength = queryString ? new URLSearchParams(queryString).getAll('search').at(-1)?.length : undefined;

@@ -3,6 +3,8 @@
  * SQL NULL), grown together with the slot space.
  */
 import type { SortField } from '../domain/contract-query.js';
+import { Interner } from './interner.js';
+import { grownFloat64, grownInt32 } from './typed-arrays.js';
 
 const NUMERIC_COLUMNS = [
   'contractId',
@@ -35,8 +37,10 @@ export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
 
 export class ContractColumns {
   readonly numeric = {} as Record<NumericColumn, Float64Array>;
-  /** primary_label_sort: compared by code point. */
+  /** primary_label_sort: compared by code point; one string shared by every slot with the same label. */
   labelSort: string[] = [];
+  private labelIds = new Int32Array(0);
+  private readonly labels = new Interner<string, string>();
 
   constructor(capacity: number) {
     for (const name of NUMERIC_COLUMNS) this.numeric[name] = new Float64Array(capacity).fill(Number.NaN);
@@ -44,13 +48,21 @@ export class ContractColumns {
   }
 
   grow(capacity: number): void {
-    for (const name of NUMERIC_COLUMNS) {
-      const old = this.numeric[name];
-      if (old.length >= capacity) continue;
-      const grown = new Float64Array(capacity).fill(Number.NaN);
-      grown.set(old);
-      this.numeric[name] = grown;
-    }
+    for (const name of NUMERIC_COLUMNS) this.numeric[name] = grownFloat64(this.numeric[name], capacity, Number.NaN);
     while (this.labelSort.length < capacity) this.labelSort.push('');
+    this.labelIds = grownInt32(this.labelIds, capacity, -1);
+  }
+
+  setLabel(slot: number, label: string): void {
+    const id = this.labels.intern(label);
+    this.clearLabel(slot);
+    this.labelIds[slot] = id;
+    this.labelSort[slot] = this.labels.values[id]!;
+  }
+
+  clearLabel(slot: number): void {
+    if (this.labelIds[slot]! >= 0) this.labels.release(this.labelIds[slot]!);
+    this.labelIds[slot] = -1;
+    this.labelSort[slot] = '';
   }
 }

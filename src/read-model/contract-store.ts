@@ -4,15 +4,20 @@
  * what coverage and detail lookups need. Changed only by `apply`, which is synchronous: a request
  * evaluated on the event loop never sees half of a change.
  */
-import { formatTimestampMicros, timestampMicros } from '../domain/contract-wire.js';
+import { randomUUID } from 'node:crypto';
+import type { ByteWriter } from '../domain/byte-writer.js';
+import { timestampMicros } from '../domain/contract-wire.js';
 import { listRowJson } from '../domain/list-body.js';
 import { assignBit, clearBit, createBits, grownBits, setBit, type Bits } from './bitset.js';
 import { ContractColumns, SORT_COLUMN, type NumericColumn } from './columns.js';
-import type { ItemFacets, LoadedContract, OpenContract } from './loaded-contract.js';
+import type { LoadedContract, OpenContract } from './loaded-contract.js';
 import { Postings } from './postings.js';
+import { RowStore } from './row-store.js';
+import { SlotLists } from './slot-lists.js';
 import { SearchIndex } from './search-index.js';
 import { comboOf, SlotSpace } from './slot-space.js';
 import { SortOrders } from './sort-orders.js';
+import { StoredContracts } from './stored-contracts.js';
 
 export interface TaxonomyTables {
   /** category_id → name (null while unresolved). */
@@ -30,17 +35,6 @@ export interface StoreChanges {
   readonly taxonomy: TaxonomyTables;
 }
 
-interface StoredEntry {
-  regionId: number;
-  lastSeenMicros: number;
-  /** The store version at which this contract last changed. */
-  stamp: number;
-}
-
-interface Held {
-  facets: ItemFacets;
-  parts: number[];
-}
 
 const SAFE_NULL = Number.NaN;
 const idOrNaN = (text: string | null): number => (text === null ? SAFE_NULL : Number(text));
@@ -56,29 +50,29 @@ export class ContractStore {
   /** Open contracts whose items ESI will never give (items_status 'unavailable'). */
   itemsUnavailable: Bits;
   enrichmentComplete: Bits;
-  readonly regions = new Postings();
-  readonly systems = new Postings();
-  readonly stations = new Postings();
-  readonly types = new Postings();
-  readonly groups = new Postings();
-  readonly categories = new Postings();
-  readonly runs = new Postings();
-  readonly materialEfficiency = new Postings();
-  readonly timeEfficiency = new Postings();
-  readonly allCategories = new Postings();
-  readonly search = new SearchIndex();
-  /** The rendered list row (api.md §7) of each slot. */
-  rows: (string | undefined)[] = [];
+  readonly regions: Postings;
+  readonly systems: Postings;
+  readonly stations: Postings;
+  readonly types: Postings;
+  readonly groups: Postings;
+  readonly categories: Postings;
+  readonly runs: Postings;
+  readonly materialEfficiency: Postings;
+  readonly timeEfficiency: Postings;
+  readonly allCategories: Postings;
+  readonly search: SearchIndex;
+  private readonly rows: RowStore;
+  /** Per slot, the ids it is indexed under (facet values and search parts), to un-index it. */
+  private readonly indexed: SlotLists;
   taxonomy: TaxonomyTables = { categories: new Map(), groups: new Map() };
   /** Bumped by every apply that changed anything; query caches are keyed by it. */
   version = 0;
-  private held: (Held | undefined)[] = [];
-  private readonly slotOf = new Map<number, number>();
-  private readonly stored = new Map<number, StoredEntry>();
-  private readonly storedPerRegion = new Map<number, number>();
-  private asOfMicros: number | null = null;
-  private asOfStale = false;
+  private readonly stored = new StoredContracts();
+  /** Distinguishes this store's version numbers from those of a store built before or after it. */
+  private readonly epoch = randomUUID().slice(0, 8);
   private marker: Uint8Array;
+  /** Set by a deferred apply: the sort orders are rebuilt at the next flush. */
+  private ordersStale = false;
 
   constructor(expectedContracts = 0) {
     this.space = new SlotSpace(Math.ceil(expectedContracts * 1.25));
@@ -91,11 +85,24 @@ export class ContractStore {
     this.itemsUnavailable = createBits(capacity);
     this.enrichmentComplete = createBits(capacity);
     this.marker = new Uint8Array(capacity);
+    this.regions = new Postings(capacity);
+    this.systems = new Postings(capacity);
+    this.stations = new Postings(capacity);
+    this.types = new Postings(capacity);
+    this.groups = new Postings(capacity);
+    this.categories = new Postings(capacity);
+    this.runs = new Postings(capacity);
+    this.materialEfficiency = new Postings(capacity);
+    this.timeEfficiency = new Postings(capacity);
+    this.allCategories = new Postings(capacity);
+    this.search = new SearchIndex(capacity);
+    this.rows = new RowStore(capacity);
+    this.indexed = new SlotLists(capacity);
     this.space.onGrow((grown) => this.grow(grown));
   }
 
   get openCount(): number {
-    return this.slotOf.size;
+    return this.stored.openCount;
   }
 
   get storedCount(): number {
@@ -113,79 +120,74 @@ export class ContractStore {
     this.taxonomy = changes.taxonomy;
     for (const contractId of changes.deletedIds) {
       this.removeOpen(contractId);
-      this.forget(contractId);
+      this.stored.forget(contractId);
     }
     for (const contract of changes.upserts) {
-      this.remember(contract);
+      this.stored.remember(contract.contractId, contract.regionId, contract.lastSeenMicros, this.version);
       if (contract.open === null) this.removeOpen(contract.contractId);
       else this.upsertOpen(contract.contractId, contract.regionId, contract.open);
     }
-    if (!options.deferOrdering) this.flushOrdering();
+    if (options.deferOrdering) this.ordersStale = true;
+    else this.flushOrdering();
     const renumber = this.search.compactIfWasteful();
     if (renumber) {
-      for (const held of this.held) if (held) held.parts = held.parts.map((id) => renumber[id]!).filter((id) => id >= 0);
+      for (const slot of this.stored.openSlots()) {
+        const sections = decodeSections(this.indexed.get(slot));
+        sections[PARTS_SECTION] = sections[PARTS_SECTION]!.map((id) => renumber[id]!).filter((id) => id >= 0);
+        this.indexed.set(slot, encodeSections(sections));
+      }
     }
   }
 
+  private allPostings(): Postings[] {
+    return [
+      this.regions,
+      this.systems,
+      this.stations,
+      this.types,
+      this.groups,
+      this.categories,
+      this.runs,
+      this.materialEfficiency,
+      this.timeEfficiency,
+      this.allCategories,
+    ];
+  }
+
+  /** Writes the list rows (api.md §7) of held slots as JSON (UTF-8), comma-separated. */
+  writeRows(slots: readonly number[], writer: ByteWriter): void {
+    this.rows.writeRows(slots, writer);
+  }
+
+  /** Brings every sort order up to date: merged with the queued changes, or built afresh after a deferred apply. */
   flushOrdering(): void {
+    if (this.ordersStale) {
+      const slots = this.stored.openSlots();
+      for (const order of this.orders.all()) order.build(slots);
+      this.ordersStale = false;
+      return;
+    }
     for (const order of this.orders.all()) order.flush(this.marker);
   }
 
-  /** The version at which a stored contract last changed, or undefined when it is not stored. */
-  stampOf(contractId: number): number | undefined {
-    return this.stored.get(contractId)?.stamp;
+  /**
+   * When a stored contract last changed, as a token unique across this store's versions and any
+   * other store the process builds (a full reload starts counting again), or undefined when the
+   * contract is not stored.
+   */
+  stampOf(contractId: number): string | undefined {
+    const stamp = this.stored.stampOf(contractId);
+    return stamp === undefined ? undefined : `${this.epoch}.${stamp}`;
   }
 
   /** api.md §6.7: regions holding any stored contract, and the newest sighting. */
   coverage(): { ingestedRegionIds: number[]; asOf: string | null } {
-    if (this.asOfStale) {
-      this.asOfMicros = null;
-      for (const entry of this.stored.values()) {
-        if (this.asOfMicros === null || entry.lastSeenMicros > this.asOfMicros) this.asOfMicros = entry.lastSeenMicros;
-      }
-      this.asOfStale = false;
-    }
-    return {
-      ingestedRegionIds: [...this.storedPerRegion.keys()].sort((a, b) => a - b),
-      asOf: this.asOfMicros === null ? null : formatTimestampMicros(this.asOfMicros),
-    };
-  }
-
-  private remember(contract: LoadedContract): void {
-    const previous = this.stored.get(contract.contractId);
-    if (previous) {
-      if (previous.regionId !== contract.regionId) {
-        this.countRegion(previous.regionId, -1);
-        this.countRegion(contract.regionId, 1);
-      }
-      if (previous.lastSeenMicros === this.asOfMicros && contract.lastSeenMicros < previous.lastSeenMicros) this.asOfStale = true;
-      previous.regionId = contract.regionId;
-      previous.lastSeenMicros = contract.lastSeenMicros;
-      previous.stamp = this.version;
-    } else {
-      this.stored.set(contract.contractId, { regionId: contract.regionId, lastSeenMicros: contract.lastSeenMicros, stamp: this.version });
-      this.countRegion(contract.regionId, 1);
-    }
-    if (!this.asOfStale && (this.asOfMicros === null || contract.lastSeenMicros > this.asOfMicros)) this.asOfMicros = contract.lastSeenMicros;
-  }
-
-  private forget(contractId: number): void {
-    const entry = this.stored.get(contractId);
-    if (!entry) return;
-    this.stored.delete(contractId);
-    this.countRegion(entry.regionId, -1);
-    if (entry.lastSeenMicros === this.asOfMicros) this.asOfStale = true;
-  }
-
-  private countRegion(regionId: number, delta: number): void {
-    const count = (this.storedPerRegion.get(regionId) ?? 0) + delta;
-    if (count > 0) this.storedPerRegion.set(regionId, count);
-    else this.storedPerRegion.delete(regionId);
+    return this.stored.coverage();
   }
 
   private upsertOpen(contractId: number, regionId: number, open: OpenContract): void {
     const combo = comboOf(open.segment, open.wire.is_ship_contract);
-    let slot = this.slotOf.get(contractId);
+    let slot = this.stored.slotOf(contractId);
     if (slot !== undefined && this.space.comboOfSlot(slot) !== combo) {
       this.removeOpen(contractId);
       slot = undefined;
@@ -193,40 +195,39 @@ export class ContractStore {
     const fresh = slot === undefined;
     if (slot === undefined) {
       slot = this.space.allocate(combo);
-      this.slotOf.set(contractId, slot);
+      this.stored.setSlot(contractId, slot);
       setBit(this.present, slot);
     } else {
       this.unindex(slot);
     }
-    const sortKeysBefore = fresh ? null : this.sortKeys(slot);
+    const { numeric, labelSort } = this.columns;
+    const keysBefore = fresh || this.ordersStale ? null : SORT_KEY_COLUMNS.map((column) => numeric[column][slot]!);
+    const labelBefore = labelSort[slot];
     this.writeColumns(slot, contractId, regionId, open);
     this.index(slot, regionId, open);
-    this.rows[slot] = listRowJson(open.wire);
-    const sortKeysAfter = this.sortKeys(slot);
+    this.rows.write(slot, listRowJson(open.wire));
+    if (this.ordersStale) return;
     for (const order of this.orders.all()) {
       const column = SORT_COLUMN[order.field];
-      if (sortKeysBefore === null || !Object.is(sortKeysBefore[column], sortKeysAfter[column])) order.place(slot);
+      const changed =
+        keysBefore === null ||
+        (column === 'labelSort'
+          ? labelBefore !== labelSort[slot]
+          : !Object.is(keysBefore[SORT_KEY_COLUMNS.indexOf(column)], numeric[column][slot]));
+      if (changed) order.place(slot);
     }
   }
 
   private removeOpen(contractId: number): void {
-    const slot = this.slotOf.get(contractId);
+    const slot = this.stored.slotOf(contractId);
     if (slot === undefined) return;
     this.unindex(slot);
     for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete]) clearBit(bits, slot);
-    for (const order of this.orders.all()) order.remove(slot);
-    this.rows[slot] = undefined;
-    this.held[slot] = undefined;
-    this.slotOf.delete(contractId);
+    if (!this.ordersStale) for (const order of this.orders.all()) order.remove(slot);
+    this.rows.clear(slot);
+    this.columns.clearLabel(slot);
+    this.stored.setSlot(contractId, undefined);
     this.space.release(slot);
-  }
-
-  private sortKeys(slot: number): Record<NumericColumn | 'labelSort', number | string> {
-    const keys = {} as Record<NumericColumn | 'labelSort', number | string>;
-    for (const column of Object.values(SORT_COLUMN)) {
-      keys[column] = column === 'labelSort' ? this.columns.labelSort[slot]! : this.columns.numeric[column][slot]!;
-    }
-    return keys;
   }
 
   private writeColumns(slot: number, contractId: number, regionId: number, open: OpenContract): void {
@@ -244,7 +245,7 @@ export class ContractStore {
     numeric.rewardPerVolume[slot] = wire.reward_per_volume ?? SAFE_NULL;
     numeric.daysToComplete[slot] = wire.days_to_complete ?? SAFE_NULL;
     numeric.buyout[slot] = wire.buyout ?? SAFE_NULL;
-    this.columns.labelSort[slot] = open.labelSort;
+    this.columns.setLabel(slot, open.labelSort);
     assignBit(this.bpc, slot, wire.is_blueprint_copy_contract);
     assignBit(this.systemUnknown, slot, wire.start_location_system_id === null);
     assignBit(this.itemsUnavailable, slot, open.itemsUnavailable);
@@ -264,30 +265,45 @@ export class ContractStore {
     for (const value of facets.materialEfficiency) this.materialEfficiency.add(value, slot);
     for (const value of facets.timeEfficiency) this.timeEfficiency.add(value, slot);
     for (const value of facets.allCategoryIds) this.allCategories.add(value, slot);
-    this.held[slot] = { facets, parts: this.search.add(slot, open.searchText) };
+    const parts = this.search.add(slot, open.searchText);
+    this.indexed.set(
+      slot,
+      encodeSections([
+        facets.typeIds,
+        facets.groupIds,
+        facets.categoryIds,
+        facets.runs,
+        facets.materialEfficiency,
+        facets.timeEfficiency,
+        facets.allCategoryIds,
+        parts,
+      ]),
+    );
   }
 
   private unindex(slot: number): void {
-    const held = this.held[slot];
-    if (!held) return;
     const { numeric } = this.columns;
-    const { facets } = held;
     this.regions.remove(numeric.regionId[slot]!, slot);
     this.systems.remove(numeric.systemId[slot]!, slot);
     this.stations.remove(numeric.stationId[slot]!, slot);
-    for (const value of facets.typeIds) this.types.remove(value, slot);
-    for (const value of facets.groupIds) this.groups.remove(value, slot);
-    for (const value of facets.categoryIds) this.categories.remove(value, slot);
-    for (const value of facets.runs) this.runs.remove(value, slot);
-    for (const value of facets.materialEfficiency) this.materialEfficiency.remove(value, slot);
-    for (const value of facets.timeEfficiency) this.timeEfficiency.remove(value, slot);
-    for (const value of facets.allCategoryIds) this.allCategories.remove(value, slot);
-    this.search.remove(slot, held.parts);
-    this.held[slot] = undefined;
+    const [types, groups, categories, runs, me, te, allCategories, parts] = decodeSections(this.indexed.get(slot));
+    for (const value of types!) this.types.remove(value, slot);
+    for (const value of groups!) this.groups.remove(value, slot);
+    for (const value of categories!) this.categories.remove(value, slot);
+    for (const value of runs!) this.runs.remove(value, slot);
+    for (const value of me!) this.materialEfficiency.remove(value, slot);
+    for (const value of te!) this.timeEfficiency.remove(value, slot);
+    for (const value of allCategories!) this.allCategories.remove(value, slot);
+    this.search.remove(slot, parts!);
+    this.indexed.clear(slot);
   }
 
   private grow(capacity: number): void {
+    for (const postings of this.allPostings()) postings.grow(capacity);
+    this.search.grow(capacity);
     this.columns.grow(capacity);
+    this.rows.grow(capacity);
+    this.indexed.grow(capacity);
     for (const order of this.orders.all()) order.grow(capacity);
     this.present = grownBits(this.present, capacity);
     this.bpc = grownBits(this.bpc, capacity);
@@ -298,6 +314,29 @@ export class ContractStore {
     marker.set(this.marker);
     this.marker = marker;
   }
+}
+
+/** The numeric sort key columns, whose values before a change decide which orders it moves in. */
+const SORT_KEY_COLUMNS = [...new Set(Object.values(SORT_COLUMN))].filter((column): column is NumericColumn => column !== 'labelSort');
+
+/** The sections of a slot's index list: facet values in ItemFacets order, then its search parts. */
+const PARTS_SECTION = 7;
+
+function encodeSections(sections: readonly (readonly number[])[]): number[] {
+  const list: number[] = [];
+  for (const section of sections) list.push(section.length, ...section);
+  return list;
+}
+
+function decodeSections(list: Int32Array): number[][] {
+  const sections: number[][] = [];
+  let at = 0;
+  for (let section = 0; section <= PARTS_SECTION; section++) {
+    const length = list[at] ?? 0;
+    sections.push(Array.from(list.subarray(at + 1, at + 1 + length)));
+    at += 1 + length;
+  }
+  return sections;
 }
 
 function sameTaxonomy(a: TaxonomyTables, b: TaxonomyTables): boolean {

@@ -8,7 +8,7 @@ import type { ContractListParams } from '../domain/contract-query.js';
 import type { ContractType } from '../domain/contract-types.js';
 import { normalizeSearchFragment } from '../domain/search-text.js';
 import { summarizeCounts, type CountBucket, type ListCounts } from '../domain/segment-counts.js';
-import { andInto, andNotInto, createBits, forEachSlot, hasBit, popcount, setBit, type Bits } from './bitset.js';
+import { andInto, andNotInto, createBits, hasBit, popcount, setBit, type Bits } from './bitset.js';
 import type { ContractStore } from './contract-store.js';
 import type { Postings } from './postings.js';
 import { CHUNK_WORDS, comboIsShip, comboOf, comboSegment, COMBOS } from './slot-space.js';
@@ -19,8 +19,8 @@ export interface ListEvaluation {
   readonly slots: number[];
 }
 
-/** Filter bitsets kept per store version; each is capacity/8 bytes (25 KB at 200k slots). */
-const FILTER_CACHE_ENTRIES = 256;
+/** Memory for filter bitsets kept per store version (each is capacity ÷ 8 bytes: 8 KB at 64k slots). */
+const FILTER_CACHE_BYTES = 16 * 1024 * 1024;
 const UNOWNED = 255;
 
 /** A request id beyond the safe-integer range can equal no stored id (all are below 2^53). */
@@ -224,11 +224,16 @@ export class ListQueries {
     }
     const positions = new Int32Array(total);
     let count = 0;
-    forEachSlot(matches, (slot) => {
-      positions[count++] = rank[slot]!;
-    });
-    positions.sort();
-    for (let i = offset; i < offset + wanted; i++) slots.push(perm[positions[i]!]!);
+    for (let w = 0; w < matches.length; w++) {
+      let word = matches[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        positions[count++] = rank[(w << 5) + 31 - Math.clz32(low)]!;
+        word ^= low;
+      }
+    }
+    const found = positions.subarray(0, count).sort();
+    for (let i = offset; i < Math.min(offset + wanted, count); i++) slots.push(perm[found[i]!]!);
     return slots;
   }
 
@@ -249,7 +254,7 @@ export class ListQueries {
     bits = createBits(store.space.capacity);
     build(bits);
     this.filterCache.set(key, bits);
-    if (this.filterCache.size > FILTER_CACHE_ENTRIES) this.filterCache.delete(this.filterCache.keys().next().value!);
+    if (this.filterCache.size * bits.byteLength > FILTER_CACHE_BYTES) this.filterCache.delete(this.filterCache.keys().next().value!);
     return bits;
   }
 

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { ContractListParams } from '../domain/contract-query.js';
+import type { PageRows } from '../domain/list-body.js';
 import type { ListCounts } from '../domain/segment-counts.js';
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
 import { ContractStore } from './contract-store.js';
@@ -30,7 +31,8 @@ export interface ReadModelStatus {
 export interface ModelListAnswer {
   readonly generation: number;
   readonly counts: ListCounts;
-  readonly rows: string[];
+  /** Written from the store: render before anything else runs on the event loop. */
+  readonly rows: PageRows;
   readonly coverage: { ingestedRegionIds: number[]; asOf: string | null };
 }
 
@@ -41,7 +43,7 @@ export interface ReadModel {
   list(params: ContractListParams, liveAtMicros: number): ModelListAnswer | null;
   taxonomy(liveAtMicros: number): { generation: number; facts: TaxonomyFacts } | null;
   /** Whether a contract is stored at the model's generation, and the version it last changed at. */
-  lookup(contractId: number): { generation: number; stamp: number | undefined } | null;
+  lookup(contractId: number): { generation: number; stamp: string | undefined } | null;
   /** To be called with every newer generation the process learns of. */
   follow(generation: number): void;
   status(): ReadModelStatus;
@@ -167,11 +169,12 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     },
     list(params, liveAtMicros) {
       if (!serving()) return null;
+      const current = store!;
       const evaluation = queries!.evaluate(params, liveAtMicros);
       return {
         generation: generation!,
         counts: evaluation.counts,
-        rows: evaluation.slots.map((slot) => store!.rows[slot]!),
+        rows: { length: evaluation.slots.length, writeAll: (writer) => current.writeRows(evaluation.slots, writer) },
         coverage: store!.coverage(),
       };
     },

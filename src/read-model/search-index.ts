@@ -5,7 +5,8 @@
  * units), and a query verifies only the parts holding its rarest trigram.
  */
 import { SEARCH_TEXT_SEPARATOR } from '../domain/search-text.js';
-import { setBit, type Bits } from './bitset.js';
+import type { Bits } from './bitset.js';
+import { holdersUnionInto, withHolder, withoutHolder, type Holders } from './postings.js';
 
 function trigramAt(text: string, i: number): number {
   return text.charCodeAt(i) * 4294967296 + text.charCodeAt(i + 1) * 65536 + text.charCodeAt(i + 2);
@@ -23,9 +24,16 @@ const DEAD_PARTS_BEFORE_COMPACTION = 20_000;
 export class SearchIndex {
   private idOf = new Map<string, number>();
   private parts: string[] = [];
-  private holders: Set<number>[] = [];
+  private holders: (Holders | undefined)[] = [];
   private trigrams = new Map<number, number[]>();
   private deadParts = 0;
+
+  constructor(private capacity: number) {}
+
+  grow(capacity: number): void {
+    this.capacity = capacity;
+    for (const holders of this.holders) if (holders !== undefined && typeof holders !== 'number') holders.grow(capacity);
+  }
 
   /** Indexes `slot` under the parts of its stored search text; returns the part ids to remove it later. */
   add(slot: number, searchText: string): number[] {
@@ -36,8 +44,8 @@ export class SearchIndex {
       if (part.length < 3) continue;
       const revived = this.idOf.has(part);
       const id = this.partId(part);
-      if (revived && this.holders[id]!.size === 0) this.deadParts -= 1;
-      this.holders[id]!.add(slot);
+      if (revived && this.holders[id] === undefined) this.deadParts -= 1;
+      this.holders[id] = withHolder(this.holders[id], slot, this.capacity);
       ids.push(id);
     }
     return ids;
@@ -45,9 +53,9 @@ export class SearchIndex {
 
   remove(slot: number, partIds: readonly number[]): void {
     for (const id of partIds) {
-      const holders = this.holders[id]!;
-      holders.delete(slot);
-      if (holders.size === 0) this.deadParts += 1;
+      const holders = withoutHolder(this.holders[id], slot);
+      if (holders === undefined && this.holders[id] !== undefined) this.deadParts += 1;
+      this.holders[id] = holders;
     }
   }
 
@@ -61,9 +69,9 @@ export class SearchIndex {
     }
     if (rarest === null) return;
     for (const id of rarest) {
-      const holders = this.holders[id]!;
-      if (holders.size === 0 || !this.parts[id]!.includes(fragment)) continue;
-      for (const slot of holders) setBit(target, slot);
+      const holders = this.holders[id];
+      if (holders === undefined || !this.parts[id]!.includes(fragment)) continue;
+      holdersUnionInto(holders, target);
     }
   }
 
@@ -83,9 +91,9 @@ export class SearchIndex {
     this.trigrams = new Map();
     this.deadParts = 0;
     for (let old = 0; old < oldParts.length; old++) {
-      if (oldHolders[old]!.size === 0) continue;
+      if (oldHolders[old] === undefined) continue;
       const id = this.partId(oldParts[old]!);
-      this.holders[id] = oldHolders[old]!;
+      this.holders[id] = oldHolders[old];
       renumber[old] = id;
     }
     return renumber;
@@ -101,7 +109,7 @@ export class SearchIndex {
     id = this.parts.length;
     this.idOf.set(part, id);
     this.parts.push(part);
-    this.holders.push(new Set());
+    this.holders.push(undefined);
     // Ids grow with each new part, so every posting list stays ascending.
     for (const gram of distinctTrigrams(part)) {
       let ids = this.trigrams.get(gram);

@@ -11,7 +11,7 @@ import type { StoreChanges, TaxonomyTables } from './contract-store.js';
 import { NO_FACETS, type ItemFacets, type LoadedContract } from './loaded-contract.js';
 
 /** Rows per statement: bounds the memory of a load, whatever the corpus. */
-const BATCH = 5000;
+const BATCH = 2000;
 
 export interface SnapshotMarkRead {
   readonly generation: number;
@@ -66,7 +66,10 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
 
   async function withFacets(tx: Executor, rows: ModelContractRow[]): Promise<LoadedContract[]> {
     const openIds = rows.filter((row) => !row.m_closed).map((row) => Number(row.contract_id));
-    const facets = openIds.length === 0 ? [] : await repository.facetsOf(tx, openIds);
+    return joined(rows, openIds.length === 0 ? [] : await repository.facetsOf(tx, openIds));
+  }
+
+  function joined(rows: readonly ModelContractRow[], facets: readonly ModelFacetRow[]): LoadedContract[] {
     const byContract = new Map(facets.map((row) => [Number(row.contract_id), row]));
     return rows.map((row) => toLoaded(row, byContract.get(Number(row.contract_id))));
   }
@@ -90,11 +93,16 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
       return inSnapshot(async (tx) => {
         const mark = await repository.mark(tx);
         const tables = await taxonomy(tx);
-        for (let after = 0; ; ) {
-          const rows = await repository.openContractsAfter(tx, after, BATCH);
+        const batchAfter = (after: number) =>
+          Promise.all([repository.openContractsAfter(tx, after, BATCH), repository.openFacetsAfter(tx, after, BATCH)]);
+        let next = batchAfter(0);
+        for (;;) {
+          const [rows, facets] = await next;
           if (rows.length === 0) break;
-          sink({ upserts: await withFacets(tx, rows), deletedIds: [], taxonomy: tables });
-          after = Number(rows.at(-1)!.contract_id);
+          // The next batch is read while this one is applied: PostgreSQL works on the other core.
+          next = batchAfter(Number(rows.at(-1)!.contract_id));
+          await new Promise((resolve) => setImmediate(resolve));
+          sink({ upserts: joined(rows, facets), deletedIds: [], taxonomy: tables });
         }
         for (let after = 0; ; ) {
           const rows = await repository.closedContractsAfter(tx, after, BATCH);

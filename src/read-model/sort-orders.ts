@@ -6,6 +6,7 @@
 import { SORT_DIRECTIONS, SORT_FIELDS, type SortDirection, type SortField } from '../domain/contract-query.js';
 import { compareCodePoints } from '../domain/code-point-order.js';
 import { SORT_COLUMN, type ContractColumns } from './columns.js';
+import { grownInt32 } from './typed-arrays.js';
 
 const ABSENT = -1;
 
@@ -27,10 +28,7 @@ export class SortOrder {
   }
 
   grow(capacity: number): void {
-    if (this.rank.length >= capacity) return;
-    const grown = new Int32Array(capacity).fill(ABSENT);
-    grown.set(this.rank);
-    this.rank = grown;
+    this.rank = grownInt32(this.rank, capacity, ABSENT);
   }
 
   /** The answer-order comparison of two slots, over the current column arrays. */

@@ -38,13 +38,10 @@ export function taxonomyFacts(store: ContractStore, live: Bits): TaxonomyFacts {
   let unnamedCategoryOnPopulation = false;
   for (const categoryId of store.allCategories.keys()) {
     if (named.has(categoryId)) continue;
-    for (const slot of store.allCategories.slotsOf(categoryId) ?? []) {
-      if (hasBit(population, slot)) {
-        unnamedCategoryOnPopulation = true;
-        break;
-      }
+    if (store.allCategories.someHolder(categoryId, (slot) => hasBit(population, slot))) {
+      unnamedCategoryOnPopulation = true;
+      break;
     }
-    if (unnamedCategoryOnPopulation) break;
   }
   return { categories, groups, populationSize, populationComplete, unnamedCategoryOnPopulation };
 }

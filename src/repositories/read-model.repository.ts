@@ -114,6 +114,20 @@ export function createReadModelRepository() {
       return facets(executor, sql`contract_id = ANY(${bigintArray(ids)})`);
     },
 
+    /**
+     * The facets of (at least) the contracts `openContractsAfter(after, limit)` returns, in a
+     * statement of its own so both can be sent at once: an id range, which the items' primary key
+     * reads directly (closed contracts in the range come along and are ignored).
+     */
+    async openFacetsAfter(executor: Executor, after: number, limit: number): Promise<ModelFacetRow[]> {
+      return facets(
+        executor,
+        sql`contract_id > ${after}::bigint AND contract_id <= (
+              SELECT max(contract_id) FROM (
+                SELECT contract_id FROM contracts WHERE closed_at IS NULL AND contract_id > ${after}::bigint ORDER BY contract_id LIMIT ${limit}) batch)`,
+      );
+    },
+
     async taxonomyTables(executor: Executor) {
       const [categories, groups] = await Promise.all([
         executor.execute<{ category_id: string; name: string | null }>(sql`SELECT category_id, name FROM esi_categories`),

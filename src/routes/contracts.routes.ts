@@ -66,7 +66,7 @@ export async function contractRoutes(app: FastifyInstance, options: ContractRout
     validatorCompiler: parsingWith((raw: RawQuery) => parseContractListQuery(raw)),
     handler: async (request, reply) => {
       const params = request.query as unknown as ContractListParams;
-      return sendConditional(reply, await contractReads.list(params, ifNoneMatch(request.headers['if-none-match']), request.signal), '');
+      return sendConditional(reply, await contractReads.list(params, ifNoneMatch(request.headers['if-none-match']), () => request.signal), '');
     },
   });
   rejectOtherMethods(app, '/contracts/');
@@ -82,7 +82,7 @@ export async function contractRoutes(app: FastifyInstance, options: ContractRout
       response: { 200: taxonomyResponseSchema },
     },
     handler: async (request, reply) =>
-      sendConditional(reply, await contractReads.taxonomy(ifNoneMatch(request.headers['if-none-match']), request.signal), ''),
+      sendConditional(reply, await contractReads.taxonomy(ifNoneMatch(request.headers['if-none-match']), () => request.signal), ''),
   });
   rejectOtherMethods(app, '/contracts/taxonomy');
 
@@ -103,7 +103,7 @@ export async function contractRoutes(app: FastifyInstance, options: ContractRout
         : (data: unknown) => ({ value: data }),
     handler: async (request, reply) => {
       const { contract_id: contractId } = request.params as unknown as { contract_id: bigint };
-      const result = await contractReads.detail(contractId, ifNoneMatch(request.headers['if-none-match']), request.signal);
+      const result = await contractReads.detail(contractId, ifNoneMatch(request.headers['if-none-match']), () => request.signal);
       return sendConditional(reply, result, '{"detail":"Contract not found"}');
     },
   });

@@ -6,7 +6,7 @@
 import type { KeyValueCache } from '../cache/key-value-cache.js';
 import type { ContractListParams } from '../domain/contract-query.js';
 import { toContractDetail } from '../domain/contract-wire.js';
-import { coverageAsOf, listRowJson, renderListBody } from '../domain/list-body.js';
+import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../domain/list-body.js';
 import { renderTaxonomy } from '../domain/taxonomy.js';
 import type { ReadModel } from '../read-model/read-model.js';
 import { detailTagger, ifNoneMatchHits, listTagger, livenessInstant, taxonomyTagger } from './conditional-get.js';
@@ -17,6 +17,11 @@ import { createSingleFlight } from './single-flight.js';
 import type { SqlReads } from './sql-reads.js';
 
 export type CachedRoute = 'list' | 'detail' | 'taxonomy';
+/**
+ * The request's AbortSignal, asked for only when database work begins: making one costs an
+ * AbortController and a listener, which answers from memory never need.
+ */
+export type AbortSignalSource = () => AbortSignal;
 export type CacheResult = 'hit' | 'miss' | 'error';
 
 /** A conditional GET's outcome: a body (already JSON) or "not modified", always with its ETag. */
@@ -47,10 +52,12 @@ export interface ContractReadServiceDeps {
 const DETAIL_TTL_SECONDS = 600;
 const MINUTE_KEY_MARGIN_SECONDS = 5;
 const KEY_PREFIX = 'hangar-bay:api:v1';
+/** Tags remembered to tell a repeated model answer from a one-off (about 100 bytes each). */
+const RECENT_TAGS = 20_000;
 
 export function createContractReadService(deps: ContractReadServiceDeps) {
   const keyPrefix = `${KEY_PREFIX}:${deps.cacheNamespace ?? 'default'}`;
-  const flights = createSingleFlight<{ generation: number; value: string | null }>();
+  const flights = createSingleFlight<{ generation: number; value: string | Buffer | null }>();
 
   async function cached(cache: KeyValueCache, route: CachedRoute, key: string): Promise<Buffer | null> {
     try {
@@ -75,11 +82,11 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
   /** Database work: bounded by admission control, identical concurrent misses computed once. */
   async function fromDatabase(
     key: string,
-    compute: () => Promise<{ generation: number; value: string | null }>,
-    signal: AbortSignal | undefined,
-  ): Promise<{ generation: number; value: string | null }> {
+    compute: () => Promise<{ generation: number; value: string | Buffer | null }>,
+    aborted: AbortSignalSource | undefined,
+  ): Promise<{ generation: number; value: string | Buffer | null }> {
     try {
-      const result = await flights.run(key, (shared) => deps.admission.run(compute, shared), signal);
+      const result = await flights.run(key, (shared) => deps.admission.run(compute, shared), aborted?.());
       deps.generation.observe(result.generation);
       return result;
     } catch (error) {
@@ -101,19 +108,31 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     ifNoneMatch: string | undefined,
     tagFor: (generation: number) => string,
     ttlSeconds: number,
-    compute: () => Promise<{ generation: number; value: string }>,
-    signal: AbortSignal | undefined,
+    compute: () => Promise<{ generation: number; value: string | Buffer }>,
+    aborted: AbortSignalSource | undefined,
   ): Promise<ReadResult> {
     const knownTag = tagFor(deps.generation.latest());
     if (ifNoneMatchHits(ifNoneMatch, knownTag)) return { kind: 'not_modified', etag: knownTag };
     const hit = await cached(deps.sharedCache, route, `${keyPrefix}:${route}:${knownTag}`);
     if (hit) return answer(hit, knownTag, ifNoneMatch);
-    const { generation, value } = await fromDatabase(`${route}:${knownTag}`, compute, signal);
+    const { generation, value } = await fromDatabase(`${route}:${knownTag}`, compute, aborted);
     const etag = tagFor(generation);
-    const body = Buffer.from(value!);
+    const body = Buffer.isBuffer(value) ? value : Buffer.from(value!);
     store(deps.sharedCache, `${keyPrefix}:${route}:${etag}`, body, ttlSeconds);
     return answer(body, etag, ifNoneMatch);
   }
+
+  /**
+   * Model answers are cheap to recompute and mostly asked once (every new filter combination): one
+   * is kept only when its tag was asked for recently, so unique queries do not churn the cache.
+   */
+  const recentlyAsked = new Set<string>();
+  const askedBefore = (key: string) => {
+    if (recentlyAsked.delete(key)) return true;
+    recentlyAsked.add(key);
+    if (recentlyAsked.size > RECENT_TAGS) recentlyAsked.delete(recentlyAsked.values().next().value!);
+    return false;
+  };
 
   /** The model's conditional GET, or null when the model does not answer. */
   async function modelConditional(
@@ -121,7 +140,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     ifNoneMatch: string | undefined,
     tagFor: (generation: number) => string,
     ttlSeconds: number,
-    compute: () => { generation: number; body: string } | null,
+    compute: () => { generation: number; body: string | Buffer } | null,
   ): Promise<ReadResult | null> {
     const generation = deps.model?.servingGeneration() ?? null;
     if (generation === null) return null;
@@ -132,13 +151,14 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     const computed = compute();
     if (!computed) return null;
     const etag = tagFor(computed.generation);
-    const body = Buffer.from(computed.body);
-    store(deps.localCache, `${keyPrefix}:${route}:${etag}`, body, ttlSeconds);
+    const body = Buffer.isBuffer(computed.body) ? computed.body : Buffer.from(computed.body);
+    const key = `${keyPrefix}:${route}:${etag}`;
+    if (askedBefore(key)) store(deps.localCache, key, body, ttlSeconds);
     return answer(body, etag, ifNoneMatch);
   }
 
   return {
-    async list(params: ContractListParams, ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
+    async list(params: ContractListParams, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
       const tagFor = listTagger(params, liveAt);
       const ttl = untilMinuteEnds(liveAt);
@@ -153,16 +173,16 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         const { generation, value } = await deps.sql.list(params, liveAt);
         const body = renderListBody({
           counts: value.counts,
-          rows: value.rows.map(listRowJson),
+          rows: renderedRows(value.rows.map(listRowJson)),
           page: params.page,
           size: params.size,
           coverage: { ingestedRegionIds: value.coverage.ingestedRegionIds, asOf: coverageAsOf(value.coverage.asOf) },
         });
         return { generation, value: body };
-      }, signal);
+      }, aborted);
     },
 
-    async taxonomy(ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
+    async taxonomy(ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
       const tagFor = taxonomyTagger(liveAt);
       const ttl = untilMinuteEnds(liveAt);
@@ -174,7 +194,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       return sqlConditional('taxonomy', ifNoneMatch, tagFor, ttl, async () => {
         const { generation, value } = await deps.sql.taxonomy(liveAt);
         return { generation, value: renderTaxonomy(value) };
-      }, signal);
+      }, aborted);
     },
 
     /**
@@ -183,7 +203,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
      * been committed a moment ago, so the database is asked (the SQL path). A miss is one
      * single-statement read.
      */
-    async detail(contractId: bigint, ifNoneMatch: string | undefined, signal?: AbortSignal): Promise<ReadResult> {
+    async detail(contractId: bigint, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const tagFor = detailTagger(contractId);
       const read = async () => {
         const { generation, row, items } = await deps.sql.detail(contractId);
@@ -197,9 +217,9 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         const key = `${keyPrefix}:detail:${contractId}:${known.stamp}`;
         const hit = await cached(deps.localCache, 'detail', key);
         if (hit) return answer(hit, etag, ifNoneMatch);
-        const { generation, value } = await fromDatabase(`detail:${contractId}`, read, signal);
+        const { generation, value } = await fromDatabase(`detail:${contractId}`, read, aborted);
         if (value === null) return { kind: 'not_found' };
-        const body = Buffer.from(value);
+        const body = Buffer.isBuffer(value) ? value : Buffer.from(value);
         // Read at the model's generation, the body is the one its stamp names; a newer read is served
         // under its own generation and not cached (the stamp it would need is not known yet).
         if (generation === known.generation) store(deps.localCache, key, body, DETAIL_TTL_SECONDS);
@@ -210,10 +230,10 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       const knownTag = tagFor(deps.generation.latest());
       const hit = await cached(deps.sharedCache, 'detail', `${keyPrefix}:detail:${knownTag}`);
       if (hit) return answer(hit, knownTag, ifNoneMatch);
-      const { generation, value } = await fromDatabase(`detail:${contractId}`, read, signal);
+      const { generation, value } = await fromDatabase(`detail:${contractId}`, read, aborted);
       if (value === null) return { kind: 'not_found' };
       const etag = tagFor(generation);
-      const body = Buffer.from(value);
+      const body = Buffer.isBuffer(value) ? value : Buffer.from(value);
       store(deps.sharedCache, `${keyPrefix}:detail:${etag}`, body, DETAIL_TTL_SECONDS);
       return answer(body, etag, ifNoneMatch);
     },

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSde } from '../fixtures/sde/index.js';
 import type { ContractListParams } from '../../src/domain/contract-query.js';
-import { coverageAsOf, listRowJson, renderListBody } from '../../src/domain/list-body.js';
+import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../../src/domain/list-body.js';
 import { renderTaxonomy } from '../../src/domain/taxonomy.js';
 import { ContractStore } from '../../src/read-model/contract-store.js';
 import { ListQueries } from '../../src/read-model/list-query.js';
@@ -138,11 +138,11 @@ async function sqlBody(params: ContractListParams, liveAt: Date): Promise<{ gene
     generation,
     body: renderListBody({
       counts: value.counts,
-      rows: value.rows.map(listRowJson),
+      rows: renderedRows(value.rows.map(listRowJson)),
       page: params.page,
       size: params.size,
       coverage: { ingestedRegionIds: value.coverage.ingestedRegionIds, asOf: coverageAsOf(value.coverage.asOf) },
-    }),
+    }).toString('utf8'),
   };
 }
 
@@ -150,11 +150,11 @@ function modelBody(params: ContractListParams, liveAt: Date): string {
   const evaluation = queries.evaluate(params, liveAt.getTime() * 1000);
   return renderListBody({
     counts: evaluation.counts,
-    rows: evaluation.slots.map((slot) => store.rows[slot]!),
+    rows: { length: evaluation.slots.length, writeAll: (writer) => store.writeRows(evaluation.slots, writer) },
     page: params.page,
     size: params.size,
     coverage: store.coverage(),
-  });
+  }).toString('utf8');
 }
 
 /** Instants around the corpus's expiries (whole minutes, as L always is), and the present. */

@@ -205,14 +205,19 @@ describe('a new data generation (api.md §5)', () => {
 });
 
 describe('server-side result cache (api.md §5)', () => {
-  /** 6 contracts → list (miss) → list again (hit) → insert one → 7, never the cached 6. */
-  async function neverStale(app: TestApp, firstId: number): Promise<void> {
+  /**
+   * 6 contracts → list (miss) → list again (hit) → insert one → 7, never the cached 6. The SQL path
+   * caches every result; the read model keeps an answer once it has been asked for twice (unique
+   * queries would only churn the cache), so there the third request is the hit.
+   */
+  async function neverStale(app: TestApp, firstId: number, asksBeforeHit = 1): Promise<void> {
     await db.db.execute(sql`DELETE FROM contracts`);
     await insertContracts(db.db, Array.from({ length: 6 }, (_, i) => ({ contractId: firstId + i, items: [{ typeId: 587 }] })), NOW);
     await sleep(GENERATION_MAX_AGE_MS);
     const hits = 'hangar_bay_response_cache_total{route="list",result="hit"}';
     const first = await get('/contracts/?size=10', {}, app);
     expect(first.json().total).toBe(6);
+    for (let ask = 1; ask < asksBeforeHit; ask++) expect((await get('/contracts/?size=10', {}, app)).body).toBe(first.body);
     await sleep(50);
     const hitsBefore = await metricValue(app, hits);
     const second = await get('/contracts/?size=10', {}, app);
@@ -228,10 +233,19 @@ describe('server-side result cache (api.md §5)', () => {
     expect(third.json().items).toHaveLength(7);
   }
 
-  it('case 62: in-process cache: 6 → insert → 7, never a result of the older generation', async () => {
-    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
+  it('case 62: in-process cache: 6 → insert → 7, never a result of the older generation (SQL path)', async () => {
+    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { READ_MODEL: 'off' } });
     try {
       await neverStale(app, 6200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('case 62: read model answers: 6 → insert → 7, never a result of the older generation', async () => {
+    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
+    try {
+      await neverStale(app, 6250, 2);
     } finally {
       await app.close();
     }
@@ -240,7 +254,7 @@ describe('server-side result cache (api.md §5)', () => {
   it.skipIf(!redisUrl)('case 62 (needs Redis): Redis cache: 6 → insert → 7, never a result of the older generation', async () => {
     // Redis is shared by every test file and run: a generation no other database has keeps our keys ours.
     await db.db.execute(sql`UPDATE sync_state SET generation = ${randomInt(1_000_000_000, 2_000_000_000)} WHERE id = 1`);
-    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { REDIS_URL: redisUrl } });
+    const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { REDIS_URL: redisUrl, READ_MODEL: 'off' } });
     try {
       await neverStale(app, 6300);
     } finally {

@@ -13,7 +13,7 @@ import { buildTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { bumpGeneration, insertContracts, insertTaxonomy, JITA, type ContractSpec } from '../support/fixtures.js';
 import { silentServer, switchableProxy } from '../support/network.js';
-import { coverageAsOf, listRowJson, renderListBody } from '../../src/domain/list-body.js';
+import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../../src/domain/list-body.js';
 import { createContractReadRepository } from '../../src/repositories/contract-read.repository.js';
 import { livenessInstant } from '../../src/services/conditional-get.js';
 import { parseContractListQuery, type RawQuery } from '../../src/services/contract-query.params.js';
@@ -289,12 +289,12 @@ describe('the read model never mixes generations', () => {
         const { generation, value } = await reference.list(params, livenessInstant(NOW));
         const body = renderListBody({
           counts: value.counts,
-          rows: value.rows.map(listRowJson),
+          rows: renderedRows(value.rows.map(listRowJson)),
           page: params.page,
           size: params.size,
           coverage: { ingestedRegionIds: value.coverage.ingestedRegionIds, asOf: coverageAsOf(value.coverage.asOf) },
         });
-        expected.set(`${generation} ${url}`, body);
+        expected.set(`${generation} ${url}`, body.toString('utf8'));
       }
     };
     await record();

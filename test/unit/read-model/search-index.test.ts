@@ -8,7 +8,7 @@ const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'r', 'i', 'f', 't'
 const text = fc.array(word, { maxLength: 4 }).map((parts) => parts.join(SEPARATOR));
 
 function matches(index: SearchIndex, fragment: string): number[] {
-  const bits = createBits(64);
+  const bits = createBits(1 << 20);
   index.matchInto(fragment, bits);
   const slots: number[] = [];
   forEachSlot(bits, (slot) => void slots.push(slot));
@@ -24,13 +24,14 @@ function naive(texts: Map<number, string>, fragment: string): number[] {
 }
 
 describe('SearchIndex', () => {
-  it('finds exactly the slots one of whose parts contains the fragment, through adds, removals and compaction', () => {
+  // A small capacity keeps every holder set as a bitset, a large one as a Set: both representations.
+  it.each([64, 1 << 20])('finds exactly the slots one of whose parts contains the fragment, through adds and removals (capacity %i)', (capacity) => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ slot: fc.integer({ min: 0, max: 63 }), text: fc.option(text) }), { maxLength: 60 }),
         fc.array(word.filter((w) => [...w].length >= 3), { minLength: 1, maxLength: 5 }),
         (changes, fragments) => {
-          const index = new SearchIndex();
+          const index = new SearchIndex(capacity);
           const held = new Map<number, { text: string; parts: number[] }>();
           for (const change of changes) {
             const previous = held.get(change.slot);
@@ -47,7 +48,7 @@ describe('SearchIndex', () => {
   });
 
   it('never matches across two parts', () => {
-    const index = new SearchIndex();
+    const index = new SearchIndex(64);
     index.add(1, `rif${SEPARATOR}ter`);
     expect(matches(index, 'rifter')).toEqual([]);
     expect(matches(index, 'rif')).toEqual([1]);
