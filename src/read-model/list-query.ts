@@ -8,7 +8,7 @@ import type { ContractListParams } from '../domain/contract-query.js';
 import type { ContractType } from '../domain/contract-types.js';
 import { normalizeSearchFragment } from '../domain/search-text.js';
 import { summarizeCounts, type CountBucket, type ListCounts } from '../domain/segment-counts.js';
-import { andInto, andNotInto, createBits, hasBit, popcount, setBit, type Bits } from './bitset.js';
+import { andInto, andNotInto, clearBit, createBits, hasBit, popcount, setBit, type Bits } from './bitset.js';
 import type { ContractStore } from './contract-store.js';
 import type { Postings } from './postings.js';
 import { CHUNK_WORDS, comboIsShip, comboOf, comboSegment, COMBOS } from './slot-space.js';
@@ -19,8 +19,11 @@ export interface ListEvaluation {
   readonly slots: number[];
 }
 
-/** Memory for filter bitsets kept per store version (each is capacity ÷ 8 bytes: 8 KB at 64k slots). */
-const FILTER_CACHE_BYTES = 16 * 1024 * 1024;
+/**
+ * Memory for filter bitsets kept per store version (each is capacity ÷ 8 bytes: 8 KB at 64k
+ * slots, 32 KB at 256k): room for ~1,000 distinct filters at 200,000 contracts.
+ */
+const FILTER_CACHE_BYTES = 32 * 1024 * 1024;
 const UNOWNED = 255;
 
 /** A request id beyond the safe-integer range can equal no stored id (all are below 2^53). */
@@ -37,6 +40,7 @@ export class ListQueries {
   private cacheVersion = -1;
   private live: { version: number; liveAt: number; bits: Bits } | null = null;
   private scratch: Bits = new Uint32Array(0);
+  private positions = new Int32Array(1024);
 
   constructor(private readonly store: ContractStore) {}
 
@@ -122,9 +126,17 @@ export class ListQueries {
   /** Slots whose key lies in [min, max] (inclusive; NULL never matches), from the ascending order. */
   private rangeInto(field: 'price' | 'collateral', min: number | null, max: number | null, bits: Bits): void {
     const order = this.store.orders.get(field, 'asc');
+    const { perm } = order;
     const from = min === null ? 0 : order.lowerBound(min);
     const to = order.upperBound(max === null ? Infinity : max);
-    for (let i = from; i < to; i++) setBit(bits, order.perm[i]!);
+    if (to - from <= perm.length / 2) {
+      for (let i = from; i < to; i++) setBit(bits, perm[i]!);
+      return;
+    }
+    // A wide range (most price bounds are): every held slot, minus the few outside it.
+    bits.set(this.store.present);
+    for (let i = 0; i < from; i++) clearBit(bits, perm[i]!);
+    for (let i = to; i < perm.length; i++) clearBit(bits, perm[i]!);
   }
 
   /**
@@ -203,14 +215,15 @@ export class ListQueries {
 
   /**
    * The page: walking the sort order and testing membership costs (offset + size) × held ÷ total
-   * steps; sorting the matches' positions costs about total × log(total). The cheaper one is used.
+   * steps; scanning the matches (one step a word) and sorting their positions about words + total ×
+   * log(total) ÷ 2. The cheaper one is used.
    */
   private pageSlots(matches: Bits, params: ContractListParams, offset: number, total: number): number[] {
     const order = this.store.orders.get(params.sortBy, params.sortDirection);
     const { perm, rank } = order;
     const wanted = Math.min(params.size, total - offset);
     const walkSteps = ((offset + wanted) * perm.length) / total;
-    const sortSteps = matches.length / 8 + total * Math.log2(total + 1);
+    const sortSteps = matches.length + (total * Math.log2(total + 1)) / 2;
     const slots: number[] = [];
     if (walkSteps <= sortSteps) {
       let skip = offset;
@@ -222,7 +235,8 @@ export class ListQueries {
       }
       return slots;
     }
-    const positions = new Int32Array(total);
+    if (this.positions.length < total) this.positions = new Int32Array(Math.max(total, this.positions.length * 2));
+    const positions = this.positions;
     let count = 0;
     for (let w = 0; w < matches.length; w++) {
       let word = matches[w]!;
