@@ -38,7 +38,7 @@ const config = loadConfigOrExit();
 
 let regions: number[] | undefined;
 if (values.regions !== undefined) {
-  regions = values.regions.split(',').map((part) => Number(part.trim()));
+  regions = [...new Set(values.regions.split(',').map((part) => Number(part.trim())))];
   const unknown = regions.filter((id) => !config.aggregationRegionIds.includes(id));
   if (regions.some((id) => !Number.isInteger(id)) || unknown.length > 0) {
     usage(`--regions must be a subset of AGGREGATION_REGION_IDS (${config.aggregationRegionIds.join(',')})`);

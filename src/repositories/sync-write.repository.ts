@@ -130,7 +130,9 @@ export function createSyncWriteRepository() {
       const updated = ids.length === 0 ? [] : await tx.execute<{ reopened: boolean; region_id: string; contract_id: string }>(sql`
         WITH previous AS (
           SELECT contract_id, closed_at FROM contracts
-          WHERE contract_id = ANY(${bigintArray(ids)}) AND (last_seen_at < ${snapshotAt.toISOString()}::timestamptz OR closed_at IS NOT NULL)
+          WHERE contract_id = ANY(${bigintArray(ids)})
+            -- A contract closed by a newer snapshot stays closed: this snapshot is older news.
+            AND (last_seen_at < ${snapshotAt.toISOString()}::timestamptz AND closed_at IS NULL OR closed_at < ${snapshotAt.toISOString()}::timestamptz)
           FOR UPDATE
         )
         UPDATE contracts c SET last_seen_at = GREATEST(c.last_seen_at, ${snapshotAt.toISOString()}::timestamptz), closed_at = NULL, close_reason = NULL
@@ -142,6 +144,19 @@ export function createSyncWriteRepository() {
         reopened: updated.filter((row) => row.reopened).length,
         foreignRegion: updated.filter((row) => Number(row.region_id) !== regionId).map((row) => Number(row.contract_id)),
       };
+    },
+
+    /**
+     * Takes the region's row lock for the rest of the transaction and returns the newest snapshot
+     * already recorded: closures of two sweeps of one region serialise on it (sync.md §5.3).
+     */
+    async lockRegion(tx: Executor, regionId: number): Promise<Date | null> {
+      await tx.execute(sql`INSERT INTO sync_regions (region_id, updated_at) VALUES (${regionId}, now()) ON CONFLICT (region_id) DO NOTHING`);
+      const rows = await tx.execute<{ last_snapshot_at: string | null }>(
+        sql`SELECT last_snapshot_at FROM sync_regions WHERE region_id = ${regionId} FOR UPDATE`,
+      );
+      const at = rows[0]?.last_snapshot_at ?? null;
+      return at === null ? null : new Date(at);
     },
 
     async openContractCount(executor: Executor, regionId: number): Promise<number> {
@@ -168,6 +183,8 @@ export function createSyncWriteRepository() {
         UPDATE contracts SET closed_at = ${at}::timestamptz,
           close_reason = CASE WHEN date_expired <= ${at}::timestamptz THEN 'expired' ELSE 'gone' END
         WHERE region_id = ${regionId} AND closed_at IS NULL ${horizon}
+          -- Seen by a newer snapshot (another sweep's batch): not this snapshot's to close.
+          AND last_seen_at <= ${at}::timestamptz
           AND NOT (contract_id = ANY(${bigintArray(snapshotIds)}))`);
       return (rows as unknown as { count: number }).count;
     },
@@ -180,7 +197,7 @@ export function createSyncWriteRepository() {
         INSERT INTO sync_regions (region_id, last_snapshot_at, open_count, page_count, possibly_truncated, hold_since, updated_at)
         VALUES (${state.regionId}, ${state.snapshotAt.toISOString()}::timestamptz, ${state.openCount}, ${state.pageCount},
                 ${state.possiblyTruncated}, ${state.holdSince?.toISOString() ?? null}::timestamptz, now())
-        ON CONFLICT (region_id) DO UPDATE SET last_snapshot_at = EXCLUDED.last_snapshot_at, open_count = EXCLUDED.open_count,
+        ON CONFLICT (region_id) DO UPDATE SET last_snapshot_at = GREATEST(sync_regions.last_snapshot_at, EXCLUDED.last_snapshot_at), open_count = EXCLUDED.open_count,
           page_count = EXCLUDED.page_count, possibly_truncated = EXCLUDED.possibly_truncated,
           hold_since = EXCLUDED.hold_since, updated_at = now()`);
     },

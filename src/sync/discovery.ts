@@ -188,9 +188,13 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
 
   deps.checkpoint();
   const snapshotIds = [...contracts.map((c) => c.contractId), ...seenOnly];
-  const held = await retry(() => closeRegion(deps, regionId, snapshotIds, snapshotAt, pageCount, possiblyTruncated, state?.holdSince ?? null, counters));
+  const closure = await retry(() => closeRegion(deps, regionId, snapshotIds, snapshotAt, pageCount, possiblyTruncated, state?.holdSince ?? null, counters));
+  if (closure === 'superseded') {
+    log.info({ snapshot_at: snapshotAt.toISOString() }, 'a newer snapshot of this region was recorded meanwhile: nothing closed');
+    return { outcome: 'success', detail: 'superseded' };
+  }
   await deps.pages.deletePagesBeyond(regionId, pageCount, state?.pageCount ?? pageCount).catch(() => {});
-  if (held) return { outcome: 'partial', detail: 'held' };
+  if (closure === 'held') return { outcome: 'partial', detail: 'held' };
   if (skippedRows > 0 || counters.errors > 0) return { outcome: 'partial', detail: possiblyTruncated ? 'truncated' : 'rows_skipped' };
   return { outcome: 'success', detail: possiblyTruncated ? 'truncated' : null };
 }
@@ -215,9 +219,14 @@ async function writeBatch(
   }
 }
 
-/** Closure and the region's bookkeeping in one transaction (sync.md §5.3); true when held. */
-async function closeRegion(
-  deps: DiscoveryDeps,
+export type ClosureResult = 'closed' | 'held' | 'superseded';
+
+/**
+ * Closure and the region's bookkeeping in one transaction (sync.md §5.3), fenced by the region's
+ * row lock: a sweep whose snapshot is not newer than the one recorded closes nothing.
+ */
+export async function closeRegion(
+  deps: Pick<DiscoveryDeps, 'db' | 'repo' | 'now' | 'logger'>,
   regionId: number,
   snapshotIds: readonly number[],
   snapshotAt: Date,
@@ -225,8 +234,10 @@ async function closeRegion(
   possiblyTruncated: boolean,
   holdSince: Date | null,
   counters: RegionCounters,
-): Promise<boolean> {
+): Promise<ClosureResult> {
   return deps.db.transaction(async (tx) => {
+    const recorded = await deps.repo.lockRegion(tx, regionId);
+    if (recorded !== null && recorded.getTime() >= snapshotAt.getTime()) return 'superseded';
     const open = await deps.repo.openContractCount(tx, regionId);
     const now = deps.now();
     const dropTripped = open >= MASS_DROP_MIN_OPEN && snapshotIds.length < MASS_DROP_SHARE * open;
@@ -234,7 +245,7 @@ async function closeRegion(
     if (dropTripped && !holdExpired) {
       await deps.repo.setHold(tx, regionId, holdSince ?? now);
       deps.logger.warn({ region_id: regionId, open, listed: snapshotIds.length }, 'listing shrank by over 90 %: closures held');
-      return true;
+      return 'held';
     }
     const horizon = possiblyTruncated && snapshotIds.length > 0 ? snapshotIds.reduce((max, id) => (id > max ? id : max)) : null;
     const closed = await deps.repo.closeMissing(tx, regionId, snapshotIds, snapshotAt, horizon);
@@ -248,6 +259,6 @@ async function closeRegion(
       holdSince: null,
     });
     if (closed > 0) await deps.repo.bumpGeneration(tx);
-    return false;
+    return 'closed';
   });
 }

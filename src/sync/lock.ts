@@ -163,3 +163,30 @@ export function createAdvisoryRunLock(databaseUrl: string, options: { onLost?: (
     },
   };
 }
+
+/**
+ * Holds every given lock or none, acquired in order: the advisory lock always comes first, so a
+ * process with Redis and one without (a worker and a shell's `npm run sync`) still exclude each
+ * other; Redis adds a lock that replicas see even when their databases' sessions differ.
+ */
+export function createRunLocks(locks: readonly RunLock[]): RunLock {
+  const held: RunLock[] = [];
+  const releaseHeld = async () => {
+    for (const lock of held.splice(0).reverse()) await lock.release();
+  };
+  return {
+    async acquire() {
+      for (const lock of locks) {
+        const result = await lock.acquire();
+        if (result !== 'acquired') {
+          await releaseHeld();
+          return result;
+        }
+        held.push(lock);
+      }
+      return 'acquired';
+    },
+    isLost: () => locks.some((lock) => lock.isLost()),
+    release: releaseHeld,
+  };
+}

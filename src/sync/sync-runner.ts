@@ -202,7 +202,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     checkpoint: () => void,
     log: Logger,
   ): Promise<void> {
-    const configured = options.regions ?? deps.config.aggregationRegionIds;
+    // A region named twice is still one region: sweeping it twice in a run would race its own closure.
+    const configured = [...new Set(options.regions ?? deps.config.aggregationRegionIds)];
     const states = await Promise.all(configured.map((regionId) => withDbRetry(() => deps.syncWrites.regionState(deps.db, regionId), sleep)));
     const due = states
       .map((state, index) => ({ regionId: configured[index]!, state }))
@@ -212,8 +213,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (!due.some((d) => d.regionId === regionId)) log.info({ region_id: regionId, next_poll_at: state?.nextPollAt }, `region not due until ${state?.nextPollAt?.toISOString()}`);
     }
     let next = 0;
+    // The first worker to fail stops the other at its next region, so nothing is swept after the
+    // run has ended and released its lock.
+    let failed = false;
     const worker = async () => {
-      while (next < due.length) {
+      while (next < due.length && !failed) {
         checkpoint();
         const { regionId } = due[next++]!;
         const regionCounters = emptyRegionCounters();
@@ -248,7 +252,16 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         options.onProgress?.({ phase: 'discovery', regionId, state: 'done', outcome: result.outcome, detail: result.detail, counters });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(MAX_PARALLEL_SWEEPS, due.length) }, worker));
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(MAX_PARALLEL_SWEEPS, due.length) }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** Phase (e): retention (sync.md §5.8), one bounded transaction at a time. */

@@ -19,7 +19,7 @@ import { createRetentionRepository } from '../repositories/retention.repository.
 import { createSyncRunsRepository } from '../repositories/sync-runs.repository.js';
 import { createSyncWriteRepository } from '../repositories/sync-write.repository.js';
 import { createUniverseRepository } from '../repositories/universe.repository.js';
-import { createAdvisoryRunLock, createRedisRunLock } from './lock.js';
+import { createAdvisoryRunLock, createRedisRunLock, createRunLocks } from './lock.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import { createSyncRunner, type SyncRunner } from './sync-runner.js';
 import { createUniverseResolver } from './universe.js';
@@ -90,10 +90,11 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
     db: options.db,
     esi,
     pages,
-    createLock: () =>
-      options.redis
-        ? createRedisRunLock(options.redis, { onLost: (reason) => logger.error({ reason }, 'sync lock lost') })
-        : createAdvisoryRunLock(options.databaseUrl, { onLost: (reason) => logger.error({ reason }, 'sync lock lost') }),
+    createLock: () => {
+      const onLost = (reason: string) => logger.error({ reason }, 'sync lock lost');
+      const advisory = createAdvisoryRunLock(options.databaseUrl, { onLost });
+      return createRunLocks(options.redis ? [advisory, createRedisRunLock(options.redis, { onLost })] : [advisory]);
+    },
     syncWrites,
     syncRuns: createSyncRunsRepository(),
     items: createItemsRepository(),

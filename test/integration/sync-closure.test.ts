@@ -6,6 +6,11 @@ import { startFakeEsi, type FakeEsi } from '../fake-esi/index.js';
 import { createTestDatabase, queryHelpers, type TestDatabase } from '../support/database.js';
 import { DOMAIN, insertContracts, insertTaxonomy, JITA, STATIONS, THE_FORGE } from '../support/fixtures.js';
 import { CORP, ISSUER, iso, row, rows } from '../support/listing-rows.js';
+import { pino } from 'pino';
+import { createSyncWriteRepository } from '../../src/repositories/sync-write.repository.js';
+import { closeRegion } from '../../src/sync/discovery.js';
+import { parseListingRow } from '../../src/esi/payloads.js';
+import { emptyRegionCounters } from '../../src/sync/model.js';
 import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
 
 const DAY = 86_400_000;
@@ -354,5 +359,49 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     const { next: _a, ...crashedRegion } = await region(crashed);
     const { next: _b, ...twinRegion } = await region(twin);
     expect(crashedRegion).toEqual(twinRegion);
+  });
+
+  it('a stale sweep never closes what a newer sweep saw, never reopens what a newer sweep closed, and never moves the snapshot time back', async () => {
+    const R = 10000217;
+    const [a, b, c, d] = [371_000_001, 371_000_002, 371_000_003, 371_000_004];
+    const T1 = Math.floor(now() / 1000) * 1000;
+    esi.control.setRows(R, [a, b, c].map((id) => row(id, T1)), { lastModified: T1 });
+    await discover([R]);
+    expect((await region(R)).snap).toBe(T1);
+
+    const repo = createSyncWriteRepository();
+    const deps = { db: db.db, repo, now: () => esi.control.now(), logger: pino({ level: 'silent' }) };
+    const close = (ids: number[], at: number) => closeRegion(deps, R, ids, new Date(at), 1, false, null, emptyRegionCounters());
+    const openIds = async () => (await q<{ id: string }>(sql`SELECT contract_id AS id FROM contracts WHERE region_id = ${R} AND closed_at IS NULL ORDER BY 1`)).map((r) => Number(r.id));
+
+    // A sweep read before T1 that lists only a: superseded by T1's closure, nothing closed.
+    expect(await close([a], T1 - 600_000)).toBe('superseded');
+    expect(await openIds()).toEqual([a, b, c]);
+    expect((await region(R)).snap).toBe(T1);
+
+    // A newer sweep (T3) has written its batch (d is new) but not closed yet; an older one (T2) closes now.
+    const [T2, T3] = [T1 + 600_000, T1 + 1_200_000];
+    const listed = parseListingRow(row(d, T1));
+    if (!listed.ok) throw new Error('fixture row rejected');
+    await db.db.transaction((tx) => repo.writeContractBatch(tx, [listed.row], [], R, new Date(T3)));
+    expect(await close([a, b], T2)).toBe('closed');
+    expect(await openIds()).toEqual([a, b, d]);
+    expect((await region(R)).snap).toBe(T2);
+
+    // A batch of a sweep older than c's closure lists c again: c stays closed.
+    await db.db.transaction((tx) => repo.writeContractBatch(tx, [], [c], R, new Date(T2 - 60_000)));
+    expect(await openIds()).toEqual([a, b, d]);
+    // A batch newer than the closure reopens it, as a listing seen again does.
+    await db.db.transaction((tx) => repo.writeContractBatch(tx, [], [c], R, new Date(T3)));
+    expect(await openIds()).toEqual([a, b, c, d]);
+  });
+
+  it('a region named twice in one run is swept once', async () => {
+    const R = 10000218;
+    esi.control.setRows(R, [row(372_000_001, now())], { lastModified: now() });
+    const before = mark();
+    const result = await discover([R, R]);
+    expect(result.regions).toEqual([{ regionId: R, outcome: 'success', detail: null }]);
+    expect(esi.control.requests({ since: before }).filter((r) => r.path.includes(`/contracts/public/${R}`))).toHaveLength(1);
   });
 });

@@ -316,6 +316,31 @@ describe('items queue (sync.md §5.4)', () => {
       expect(await contract(closed)).toMatchObject({ items_status: 'pending', n: '0' });
     });
 
+    it('a lane that fails stops every other lane: nothing is fetched or written after the run has ended', { timeout: 30_000 }, async () => {
+      const ids = fakeItemContracts(40);
+      const [failing] = ids as [number];
+      // Served first (newest), answered 404, and its unavailable marker rejected by the database.
+      await seedPending(ids, (id, index) => ({ dateIssued: new Date(now().getTime() - (id === failing ? 0 : (index + 1) * MINUTE)) }));
+      esi.control.addFault({ kind: 'status', status: 404, route: 'E2', contractId: failing });
+      await db.db.execute(sql.raw(`
+        CREATE FUNCTION test_refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused'; END $$;
+        CREATE TRIGGER test_refuse_write BEFORE UPDATE ON contracts FOR EACH ROW
+          WHEN (NEW.contract_id = ${failing} AND NEW.items_status = 'unavailable') EXECUTE FUNCTION test_refuse_write();`));
+      try {
+        const result = await runQueue();
+        expect(result).toMatchObject({ kind: 'finished', outcome: 'failure' });
+        const sent = e2For(ids).length;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(e2For(ids)).toHaveLength(sent);
+        expect(sent).toBeLessThan(ids.length);
+        // What the other lanes had fetched was not written after the failure.
+        expect(await rows(sql`SELECT contract_id FROM contracts WHERE items_status <> 'pending'`)).toEqual([]);
+      } finally {
+        await db.db.execute(sql`DROP TRIGGER test_refuse_write ON contracts; DROP FUNCTION test_refuse_write()`);
+      }
+    });
+
     it('case 105: a scheduled run stops the items phase when its budget is spent, leaving the rest queued', { timeout: 30_000 }, async () => {
       // 10 requests/s: 40 item lists need about 3 s, the budget is 1 s.
       const slow = buildTestSync({

@@ -131,6 +131,8 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
     expect(skippedLines(t)).toMatchObject([{ reason: 'lock_unavailable' }]);
     expect(esi.control.stats().total).toBe(0);
     expect(await runRecords(db)).toHaveLength(0);
+    // The advisory lock, taken first, was given back when Redis could not be had.
+    expect(await advisoryLockFree(db)).toBe(true);
 
     const api = track(await buildTestApp({ databaseUrl: db.url, env: { REDIS_URL: 'redis://127.0.0.1:1' } }));
     const list = await api.app.inject({ method: 'GET', url: '/contracts/' });
@@ -242,9 +244,25 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
       expect(otherEsi.control.stats().total).toBe(0);
       expect(await first).toMatchObject({ kind: 'finished', outcome: 'success' });
       expect(await runRecords(db)).toHaveLength(1);
-      // Never the advisory lock as well: the Redis lock alone decides.
+      // Both locks released with the run.
       expect(await advisoryLockFree(db)).toBe(true);
       expect(await redis!.exists(REDIS_LOCK_KEY)).toBe(0);
+    });
+
+    it.skipIf(!redisUrl)('(needs Redis) a process with Redis and one without exclude each other, whichever starts first', async () => {
+      for (const firstHasRedis of [true, false]) {
+        const { db, esi, t } = await setup({ ...SLOW_ITEMS, latency: { E1: 1500 } }, firstHasRedis ? { REDIS_URL: redisUrl! } : {});
+        const otherEsi = track(await startFakeEsi(SLOW_ITEMS));
+        const other = track(buildTestSync({ databaseUrl: db.url, esiUrl: otherEsi.url, env: firstHasRedis ? {} : { REDIS_URL: redisUrl! } }));
+        const first = t.sync.runner.run({ trigger: 'schedule', skipItems: true });
+        await waitFor(() => esi.control.requests({ route: 'E1' }).length > 0, 'the first run to reach ESI');
+        expect(await other.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null })).toEqual({ kind: 'skipped', reason: 'lock_held' });
+        expect(otherEsi.control.stats().total).toBe(0);
+        expect(await first).toMatchObject({ kind: 'finished', outcome: 'success' });
+        expect(await runRecords(db)).toHaveLength(1);
+        expect(await advisoryLockFree(db)).toBe(true);
+        expect(await redis!.exists(REDIS_LOCK_KEY)).toBe(0);
+      }
     });
 
     it.skipIf(!redisUrl)('(needs Redis) the CLI takes the Redis lock: exit 3 lock_held while another holder has the key, exit 0 once it is free (cases 117, 122)', { timeout: 120_000 }, async () => {
