@@ -10,8 +10,11 @@ export interface SyncScheduleOptions {
   readonly intervalSeconds: number;
 }
 
-/** Longest a shutdown waits for a running sync to reach its next safe point (sync.md §5.7). */
-const STOP_GRACE_MS = 10_000;
+/**
+ * Longest a shutdown waits for a running sync to reach its next safe point: the process must be
+ * gone within 10 s (sync.md §5.7), and Fastify gives a close hook no more than 10 s either.
+ */
+const STOP_GRACE_MS = 9_000;
 
 /**
  * The in-process sync schedule (sync.md §5.7): one job `sync` every AGGREGATION_INTERVAL_SECONDS,

@@ -9,7 +9,6 @@ const NOW = new Date('2026-07-21T09:16:30Z');
 const L = new Date('2026-07-21T09:16:00Z');
 const at = (base: Date, seconds: number) => new Date(base.getTime() + seconds * 1000);
 // api.md §5 lets the server reuse a generation it read up to 1 s ago; a commit is visible after that.
-const GENERATION_MEMO_MS = 1100;
 
 interface ListBody {
   total: number;
@@ -48,7 +47,6 @@ const counts = (item_exchange: number, auction: number, courier: number, loan: n
   loan,
   unknown,
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('case 55: the liveness instant L', () => {
   // now = 09:16:30, L = 09:16:00. Expiring at L−1s and at L → hidden; L+1s and L+60s → live.
@@ -133,7 +131,7 @@ describe('cases 56–57: closure and reopening', () => {
                            close_reason = ${closedAt === null ? null : 'gone'}
       WHERE contract_id = ${contractId}`);
     await bumpGeneration(ctx.db.db);
-    await sleep(GENERATION_MEMO_MS);
+    await ctx.t!.seesCurrentGeneration();
   }
 
   it('case 56: a closed contract leaves list and counts at the commit; its detail stays 200 and its region stays in coverage', async () => {

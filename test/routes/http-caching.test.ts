@@ -12,7 +12,6 @@ const NOW = new Date(L + 30_000);
 const redisUrl = inject('redisUrl');
 
 /** The service may reuse a generation read up to 1 s ago (api.md §5); past that a commit must show. */
-const GENERATION_MAX_AGE_MS = 1_100;
 const CACHED_URLS = ['/contracts/', '/contracts/taxonomy', '/contracts/101'];
 
 let db: TestDatabase;
@@ -179,7 +178,7 @@ describe('a new data generation (api.md §5)', () => {
     await db.db.execute(sql`
       INSERT INTO sync_runs (scope, trigger, started_at, finished_at, outcome)
       VALUES ('run', 'schedule', now() - interval '1 minute', now(), 'success')`);
-    await sleep(GENERATION_MAX_AGE_MS);
+    await t.seesCurrentGeneration();
     for (const [index, url] of CACHED_URLS.entries()) {
       const response = await get(url, { 'if-none-match': before[index]! });
       expect(response.statusCode, url).toBe(304);
@@ -191,7 +190,7 @@ describe('a new data generation (api.md §5)', () => {
     const oldTotal = oldList.json().total as number;
     const before = await Promise.all(CACHED_URLS.map((url) => etagOf(url)));
     await insertContracts(db.db, [{ contractId: 103, items: [{ typeId: 621 }] }], NOW);
-    await sleep(GENERATION_MAX_AGE_MS);
+    await t.seesCurrentGeneration();
     for (const [index, url] of CACHED_URLS.entries()) {
       const response = await get(url, { 'if-none-match': before[index]! });
       expect(response.statusCode, url).toBe(200);
@@ -213,7 +212,7 @@ describe('server-side result cache (api.md §5)', () => {
   async function neverStale(app: TestApp, firstId: number, asksBeforeHit = 1): Promise<void> {
     await db.db.execute(sql`DELETE FROM contracts`);
     await insertContracts(db.db, Array.from({ length: 6 }, (_, i) => ({ contractId: firstId + i, items: [{ typeId: 587 }] })), NOW);
-    await sleep(GENERATION_MAX_AGE_MS);
+    await app.seesCurrentGeneration();
     const hits = 'hangar_bay_response_cache_total{route="list",result="hit"}';
     const first = await get('/contracts/?size=10', {}, app);
     expect(first.json().total).toBe(6);
@@ -225,7 +224,7 @@ describe('server-side result cache (api.md §5)', () => {
     expect(await metricValue(app, hits)).toBe(hitsBefore + 1);
 
     await insertContracts(db.db, [{ contractId: firstId + 6, items: [{ typeId: 621 }] }], NOW);
-    await sleep(GENERATION_MAX_AGE_MS);
+    await app.seesCurrentGeneration();
     const third = await get('/contracts/?size=10', {}, app);
     expect(third.statusCode).toBe(200);
     validate('/contracts/', third.json());

@@ -256,7 +256,8 @@ describe('Redis silent: accepts connections, never answers (read-path.md §4)', 
         const ready = await t.app.inject({ url: '/ready' });
         expect(ready.statusCode).toBe(200);
         expect(ready.json().cache).toBe('error');
-        expect(performance.now() - started).toBeLessThan(2600);
+        // Bounded by the probe's own timeout, with room for a loaded machine; an unbounded wait never ends.
+        expect(performance.now() - started).toBeLessThan(5000);
       }
       // Each probe during the outage used to add a once('ready') listener (and a timer) for good.
       expect(redis.listenerCount('ready')).toBeLessThanOrEqual(listenersBefore);
@@ -266,7 +267,8 @@ describe('Redis silent: accepts connections, never answers (read-path.md §4)', 
         const started = performance.now();
         const response = await t.app.inject({ url: `/contracts/?size=${(i % 20) + 1}` });
         expect(response.statusCode).toBe(200);
-        expect(performance.now() - started).toBeLessThan(1000);
+        // At most a lookup and a store, each cut at the 500 ms command timeout, plus a loaded machine's slack.
+        expect(performance.now() - started).toBeLessThan(2500);
       }
       // Requests add nothing to the client's queues (only its own connection handshake sits there).
       expect(queues.commandQueue.length + queues.offlineQueue.length).toBeLessThanOrEqual(queuedBefore);

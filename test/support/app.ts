@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -27,6 +28,12 @@ export interface TestApp {
    * within milliseconds, where the SQL path reads them at once.
    */
   caughtUp(): Promise<void>;
+  /**
+   * Resolves once the process has learnt, by itself (a notification or its poll, never a forced
+   * read), the generation the database holds now, and its read model answers at it: what a client
+   * sees at most a second after a commit (api.md §5), awaited as an event instead of a sleep.
+   */
+  seesCurrentGeneration(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +76,22 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       const target = await container.generation.refresh();
       const deadline = Date.now() + 10_000;
       while (container.readModel && (container.readModel.status().generation ?? -1) < target && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    async seesCurrentGeneration() {
+      const probe = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+      let target: number;
+      try {
+        const [row] = await probe<{ generation: string }[]>`SELECT generation FROM sync_state WHERE id = 1`;
+        target = Number(row?.generation ?? 0);
+      } finally {
+        await probe.end();
+      }
+      // The poll alone brings it within a second; the deadline only turns a hang into a failure.
+      const deadline = Date.now() + 10_000;
+      while (container.generation.latest() < target || (container.readModel && (container.readModel.status().generation ?? -1) < target)) {
+        if (Date.now() > deadline) throw new Error(`the app did not learn generation ${target} within 10 s`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
