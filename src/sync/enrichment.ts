@@ -91,7 +91,7 @@ export async function runEnrichmentCatchUp(deps: EnrichmentDeps, deadline: numbe
   const seen = new Set<number>();
   for (;;) {
     deps.checkpoint();
-    if (deadline !== null && Date.now() >= deadline) return;
+    if (deadline !== null && deps.now().getTime() >= deadline) return;
     const due = (await retry(() => deps.items.enrichmentDue(deps.db, deps.now(), ENRICHMENT_VERSION, REDERIVE_CHUNK))).filter((id) => !seen.has(id));
     if (due.length === 0) return;
     for (const id of due) seen.add(id);

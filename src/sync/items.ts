@@ -146,7 +146,7 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
 
   for (;;) {
     deps.checkpoint();
-    if (deadline !== null && Date.now() >= deadline) break;
+    if (deadline !== null && deps.now().getTime() >= deadline) break;
     const due = (await retry(() => deps.items.dueContracts(deps.db, deps.now(), QUEUE_BATCH))).filter((id) => !attempted.has(id));
     if (due.length === 0) break;
     const total = done + due.length;
@@ -158,7 +158,7 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
       try {
         while (next < due.length && laneFailure === null) {
           deps.checkpoint();
-          if (deadline !== null && Date.now() >= deadline) return;
+          if (deadline !== null && deps.now().getTime() >= deadline) return;
           const contractId = due[next++]!;
           attempted.add(contractId);
           await handle(contractId);

@@ -323,6 +323,21 @@ describe('startup (acceptance 130)', () => {
     },
   );
 
+  it('no variables at all → the embedded database under ./.data in the working directory, port 8000, one ESI_USER_AGENT warning (case 130)', { timeout: 180_000 }, async (context) => {
+    if (await accepting(8000)) context.skip('port 8000 is in use on this machine');
+    const cwd = tempDir('hangar-bay-server-defaults-');
+    const embeddedDir = path.join(cwd, '.data', 'postgres');
+    embeddedDirs.push(embeddedDir);
+    const proc = startServer({}, cwd);
+    await waitForHttp(proc, 'http://127.0.0.1:8000/health', 150_000);
+    expect((await fetch('http://127.0.0.1:8000/contracts/')).status).toBe(200);
+    expect(runningEmbeddedPort(embeddedDir)).not.toBeNull();
+    proc.child.kill('SIGTERM');
+    expect(await within(proc.exited, 10_000, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+    const mentions = (proc.stdout + proc.stderr).split('\n').filter((line) => line.includes('ESI_USER_AGENT'));
+    expect(mentions, proc.stdout).toHaveLength(1);
+  });
+
   it(
     'ROLE=all with ESI_USER_AGENT unset warns once; ESI_BASE_URL with a path prefix sends every request under it',
     { timeout: 120_000 },

@@ -123,6 +123,29 @@ describe('run lock, roles and shutdown (sync.md §5.7)', () => {
     });
   });
 
+  it('a run under way when the downtime window opens stops at its next safe point, partial downtime; none starts inside it (case 86)', async () => {
+    // A window 12 h away in real time, so the governor (on the real clock) never pauses this test;
+    // the run's own clock stands 30 s before the window, then steps into it mid-run.
+    const opens = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 12 * 3_600_000);
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const window = `${hhmm(opens)}-${hhmm(new Date(opens.getTime() + 22 * 60_000))}`;
+    let clock = new Date(opens.getTime() - 30_000);
+    const db = track(await createTestDatabase());
+    const esi = track(await startFakeEsi(SLOW_ITEMS));
+    const t = track(buildTestSync({ databaseUrl: db.url, esiUrl: esi.url, env: { ESI_DOWNTIME_WINDOW: window, ESI_MAX_CONCURRENCY: '2' }, now: () => clock }));
+    const run = t.sync.runner.run({ trigger: 'schedule' });
+    await waitFor(() => e2Count(esi) >= 3, 'the items phase');
+    clock = new Date(opens.getTime());
+    const result = await run;
+    expect(result).toMatchObject({ kind: 'finished', outcome: 'partial', detail: 'downtime' });
+    expect(await runRecords(db)).toMatchObject([{ outcome: 'partial', detail: 'downtime' }]);
+    const sent = esi.control.stats().total;
+    clock = new Date(opens.getTime() + 7 * 60_000);
+    expect(await t.sync.runner.run({ trigger: 'schedule' })).toEqual({ kind: 'skipped', reason: 'downtime' });
+    expect(esi.control.stats().total).toBe(sent);
+    expect(await runRecords(db)).toHaveLength(1);
+  });
+
   it('Redis unreachable at start: skipped lock_unavailable, no run record, no advisory fallback; the API still answers (case 119)', async () => {
     const { db, esi, t } = await setup(SLOW_ITEMS, { REDIS_URL: 'redis://127.0.0.1:1' });
     // The advisory lock is free: a fallback to it would run.

@@ -40,10 +40,15 @@ function comparable(headers: Record<string, unknown>): Record<string, unknown> {
 beforeAll(async () => {
   db = await createTestDatabase();
   await insertTaxonomy(db.db);
-  // 60 contracts: a default page of 50 rows is far above the 1 KiB compression threshold.
+  // 60 contracts: a default page of 50 rows is far above the 1 KiB compression threshold; the
+  // last one carries 12 items, so its detail is too.
   await insertContracts(
     db.db,
-    Array.from({ length: 60 }, (_, i) => ({ contractId: 101 + i, title: `Bundle ${i}`, items: [{ typeId: 587 }, { typeId: 439 }] })),
+    Array.from({ length: 60 }, (_, i) => ({
+      contractId: 101 + i,
+      title: `Bundle ${i}`,
+      items: i === 59 ? Array.from({ length: 12 }, (_, k) => ({ typeId: k % 2 === 0 ? 587 : 439 })) : [{ typeId: 587 }, { typeId: 439 }],
+    })),
     NOW,
   );
   t = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
@@ -247,6 +252,14 @@ describe('compression (api.md §3)', () => {
     const decoded = taxonomy.headers['content-encoding'] === 'gzip' ? gunzipSync(taxonomy.rawPayload) : taxonomy.rawPayload;
     expect(decoded.toString('utf8')).toBe(taxonomyPlain.body);
     expect(taxonomy.headers['content-encoding']).toBe(taxonomyPlain.rawPayload.length >= 1024 ? 'gzip' : undefined);
+
+    const detailPlain = await t.app.inject({ url: '/contracts/160' });
+    expect(detailPlain.statusCode).toBe(200);
+    expect(detailPlain.rawPayload.length).toBeGreaterThan(1024);
+    const detail = await t.app.inject({ url: '/contracts/160', headers: { 'accept-encoding': 'gzip' } });
+    expect(detail.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(detail.rawPayload).toString('utf8')).toBe(detailPlain.body);
+    expect(detail.rawPayload.length).toBeLessThan(detailPlain.rawPayload.length);
   });
 });
 
