@@ -12,11 +12,13 @@ import { rootRoutes } from './routes/root.routes.js';
 import type { ContractReadService } from './services/contract-read.service.js';
 import type { Metrics } from './services/metrics.js';
 import type { ReadinessService } from './services/readiness.service.js';
+import type { StatusService } from './services/status.service.js';
 
 export interface AppDeps {
   readonly config: Pick<AppConfig, 'role' | 'environment' | 'metricsToken' | 'packageVersion'>;
   readonly contractReads: ContractReadService;
   readonly readiness: Pick<ReadinessService, 'check'>;
+  readonly status: Pick<StatusService, 'snapshot'>;
   readonly metrics: Metrics;
   readonly logger: FastifyBaseLogger;
 }
@@ -77,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       async (scope) => {
         await opsRoutes(scope, {
           readiness: deps.readiness,
+          status: deps.status,
           metrics: deps.metrics,
           metricsToken: deps.config.metricsToken,
           documented,

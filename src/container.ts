@@ -8,6 +8,7 @@ import { createContractReadRepository } from './repositories/contract-read.repos
 import { createReadModelRepository } from './repositories/read-model.repository.js';
 import { createReadModel, type ReadModel } from './read-model/read-model.js';
 import { createSnapshotLoader } from './read-model/snapshot-loader.js';
+import { createStatusService, type StatusService } from './services/status.service.js';
 import { createDbAdmission } from './services/db-admission.js';
 import { createSqlReads } from './services/sql-reads.js';
 import { createSyncStatusRepository } from './repositories/sync-status.repository.js';
@@ -35,6 +36,8 @@ export interface Container {
   readonly metrics: Metrics;
   readonly contractReads: ContractReadService;
   readonly readiness: ReadinessService;
+  /** The operator's status page data (GET /status). */
+  readonly status: StatusService;
   readonly syncMetrics: SyncMetrics;
   /** The sync engine on its own pool; built only by processes that sync (worker, all, CLI). */
   createSync(options?: Pick<SyncWiringOptions, 'dispatcher' | 'now' | 'sleep'>): SyncComponents;
@@ -174,6 +177,14 @@ export function createContainer(options: ContainerOptions): Container {
     gitCommit: config.gitCommit,
   });
 
+  const status = createStatusService({
+    db: probe.db,
+    repo: syncStatus,
+    readModelStatus: () => readModel?.status() ?? null,
+    now,
+    config,
+  });
+
   const syncMetrics = createSyncMetrics(metrics.registry, probe.db);
   const syncPools: DatabaseHandle[] = [];
   const syncComponents: SyncComponents[] = [];
@@ -188,6 +199,7 @@ export function createContainer(options: ContainerOptions): Container {
     metrics,
     contractReads,
     readiness,
+    status,
     syncMetrics,
     createSync(overrides = {}) {
       // sync.md §4: sync connections give up on locks after 5 s and on statements after 60 s.

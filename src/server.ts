@@ -18,6 +18,7 @@ const app = await buildApp({
   config,
   contractReads: container.contractReads,
   readiness: container.readiness,
+  status: container.status,
   metrics: container.metrics,
   logger,
 });

@@ -292,6 +292,23 @@ export const syncState = pgTable(
 );
 
 /**
+ * Singleton row (id = 1): what the sync worker's governor last knew of ESI (its error-limit budget
+ * and any pause), written every few seconds so that any API process can show it on /status.
+ */
+export const esiStatus = pgTable(
+  'esi_status',
+  {
+    id: smallint('id').primaryKey().default(1),
+    errorLimitRemain: integer('error_limit_remain'),
+    pausedUntil: instant('paused_until'),
+    pauseReason: text('pause_reason'),
+    pauseGroup: text('pause_group'),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  () => [check('esi_status_singleton', sql`id = 1`)],
+);
+
+/**
  * Which contracts changed in which transaction: one row per contract per writing statement, written
  * by triggers on contracts and contract_items (drizzle/0005) in the writer's own transaction, so
  * the API processes' read models can bring themselves up to a newer snapshot by reading only what

@@ -16,6 +16,7 @@ import { parseItemRow, parseListingRow } from '../esi/payloads.js';
 import { createItemsRepository } from '../repositories/items.repository.js';
 import { createResolutionRepository } from '../repositories/resolution.repository.js';
 import { createRetentionRepository } from '../repositories/retention.repository.js';
+import { createSyncStatusRepository } from '../repositories/sync-status.repository.js';
 import { createSyncRunsRepository } from '../repositories/sync-runs.repository.js';
 import { createSyncWriteRepository } from '../repositories/sync-write.repository.js';
 import { createUniverseRepository } from '../repositories/universe.repository.js';
@@ -23,6 +24,7 @@ import { createAdvisoryRunLock, createRedisRunLock, createRunLocks } from './loc
 import type { SyncMetrics } from './sync-metrics.js';
 import { createSyncRunner, type SyncRunner } from './sync-runner.js';
 import { createUniverseResolver } from './universe.js';
+import { createEsiStatusRecorder } from './esi-status-recorder.js';
 import { loggableError } from '../logger.js';
 
 export type SyncConfig = Pick<
@@ -56,15 +58,20 @@ export interface SyncComponents {
 export function createSyncComponents(options: SyncWiringOptions): SyncComponents {
   const { config, logger } = options;
   const esiMetrics = createEsiMetrics(options.registry);
+  const esiStatus = createEsiStatusRecorder({ db: options.db, repo: createSyncStatusRepository(), now: options.now ?? (() => new Date()), logger });
   const governor = createGovernor({
     maxConcurrency: config.esiMaxConcurrency,
     maxRps: config.esiMaxRps,
     downtimeWindow: config.esiDowntimeWindow,
     onPause: (event) => {
       esiMetrics.onPause(event);
+      esiStatus.onPause(event);
       logger.warn({ reason: event.reason, seconds: event.seconds, group: event.group }, 'esi.pause');
     },
-    onErrorLimitRemain: esiMetrics.onErrorLimitRemain,
+    onErrorLimitRemain: (remain) => {
+      esiMetrics.onErrorLimitRemain(remain);
+      esiStatus.onErrorLimitRemain(remain);
+    },
     onInflightChange: esiMetrics.onInflightChange,
   });
   const injectedNow = options.now;
@@ -117,6 +124,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
       runner.requestStop();
       governor.close();
       await esi.close();
+      await esiStatus.close();
     },
   };
 }

@@ -311,3 +311,62 @@ describe('GET /metrics (api.md §11.4)', () => {
     expect(text).toMatch(new RegExp(`^hangar_bay_last_ingest_success_timestamp ${(NOW.getTime() - 600_000) / 1000}$`, 'm'));
   });
 });
+
+describe('GET /status: the operator page', () => {
+  async function seedStatus(): Promise<void> {
+    await db.db.execute(sql`DELETE FROM sync_regions`);
+    await db.db.execute(sql`
+      INSERT INTO sync_regions (region_id, open_count, last_snapshot_at, next_poll_at, last_outcome, last_detail, updated_at) VALUES
+        (10000002, 35012, ${new Date(NOW.getTime() - 240_000).toISOString()}::timestamptz, ${new Date(NOW.getTime() + 1_560_000).toISOString()}::timestamptz, 'success', NULL, now()),
+        (10000043, 4100, ${new Date(NOW.getTime() - 300_000).toISOString()}::timestamptz, ${new Date(NOW.getTime() + 60_000).toISOString()}::timestamptz, 'partial', '<script>alert(1)</script>', now())`);
+    await db.db.execute(sql`
+      INSERT INTO sync_runs (scope, trigger, started_at, finished_at, outcome, detail, esi_requests, contracts_new, contracts_closed, items_fetched) VALUES
+        ('run', 'schedule', ${new Date(NOW.getTime() - 400_000).toISOString()}::timestamptz, ${new Date(NOW.getTime() - 300_000).toISOString()}::timestamptz, 'partial', 'regions', 1234, 17, 9, 15)`);
+    await db.db.execute(sql`
+      INSERT INTO esi_status (id, error_limit_remain, paused_until, pause_reason, updated_at)
+      VALUES (1, 87, ${new Date(NOW.getTime() + 45_000).toISOString()}::timestamptz, '420', now())
+      ON CONFLICT (id) DO UPDATE SET error_limit_remain = EXCLUDED.error_limit_remain, paused_until = EXCLUDED.paused_until, pause_reason = EXCLUDED.pause_reason`);
+  }
+
+  it('one HTML page: regions by name, queues, ESI budget and pause, the last runs, the generation and the read model; escaped, no script, reloads every 30 s', async () => {
+    await seedStatus();
+    const target = await app({ env: { AGGREGATION_REGION_IDS: '10000002,10000043,10000030' } });
+    const response = await target.app.inject({ url: '/status' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
+    const html = response.body;
+    expect(html).toContain('<meta http-equiv="refresh" content="30">');
+    expect(html).not.toMatch(/<script|src=|href=/i);
+    expect(html).toContain('The Forge <small>10000002</small>');
+    expect(html).toContain('35,012');
+    expect(html).toContain('Heimatar <small>10000030</small>');
+    expect(html).toContain('not swept yet');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('2026-07-21 09:12:30 UTC</time> <small>4 min ago</small>');
+    expect(html).toContain('in 26 min');
+    expect(html).toMatch(/<dd id="items-queue">\d+ due, 0 backing off/);
+    expect(html).toContain('87 errors left in the window');
+    expect(html).toMatch(/paused \(420\) until .*in 45 s/);
+    expect(html).toMatch(/<td><span class="warn">partial<\/span> <small>regions<\/small><\/td><td>100\.0 s<\/td><td>1,234<\/td><td>17<\/td><td>9<\/td><td>15<\/td>/);
+    expect(html).toMatch(/Read model<\/dt><dd>ready, generation \d+, 2 open of 2 held/);
+  });
+
+  it('METRICS_TOKEN guards it as it guards /metrics', async () => {
+    const target = await app({ env: { METRICS_TOKEN: 's3cret' } });
+    expect((await target.app.inject({ url: '/status' })).statusCode).toBe(401);
+    expect((await target.app.inject({ url: '/status', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+    const allowed = await target.app.inject({ url: '/status', headers: { authorization: 'Bearer s3cret' } });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.body).toContain('<h1>Hangar Bay status</h1>');
+  });
+
+  it('the database unreachable → 503 with Retry-After, still a page saying so, never a 500', async () => {
+    const target = await app({ databaseUrl: DEAD_DATABASE_URL, env: { AGGREGATION_REGION_IDS: '10000002' } });
+    const response = await target.app.inject({ url: '/status' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.body).toContain('id="database-error"');
+    expect(response.body).toContain('The Forge <small>10000002</small>');
+  });
+});

@@ -59,6 +59,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     config,
     contractReads: overrides.contractReads ?? container.contractReads,
     readiness: overrides.readiness ?? container.readiness,
+    status: container.status,
     metrics: container.metrics,
     logger,
   });

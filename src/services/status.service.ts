@@ -1,0 +1,71 @@
+import type { Database } from '../db/client.js';
+import type { ReadModelStatus } from '../read-model/read-model.js';
+import type {
+  EsiStatusRow, ItemsQueueStatus, RegionStatusRow, RunStatusRow, SyncStatusRepository,
+} from '../repositories/sync-status.repository.js';
+import { loggableError } from '../logger.js';
+
+export interface StatusSnapshot {
+  readonly generatedAt: Date;
+  readonly role: string;
+  readonly configuredRegionIds: readonly number[];
+  readonly intervalSeconds: number;
+  /** The process's read model, null when it has none (READ_MODEL=off, ROLE=worker). */
+  readonly readModel: ReadModelStatus | null;
+  /** What the database says, or null with the reason when it could not be read. */
+  readonly database:
+    | {
+        readonly regions: readonly RegionStatusRow[];
+        readonly itemsQueue: ItemsQueueStatus;
+        readonly runs: readonly RunStatusRow[];
+        readonly generation: { generation: number; changedAt: Date } | null;
+        readonly esi: EsiStatusRow | null;
+      }
+    | null;
+  readonly databaseError: string | null;
+}
+
+export interface StatusDeps {
+  /** A connection request work cannot exhaust (the probe pool), with a short statement timeout. */
+  readonly db: Database;
+  readonly repo: Pick<SyncStatusRepository, 'regions' | 'itemsQueue' | 'recentRuns' | 'generation' | 'esiStatus'>;
+  readonly readModelStatus: () => ReadModelStatus | null;
+  readonly now: () => Date;
+  readonly config: { readonly role: string; readonly aggregationRegionIds: readonly number[]; readonly aggregationIntervalSeconds: number };
+}
+
+const RECENT_RUNS = 10;
+
+/** The operator's view of the sync and the read path (GET /status), read in one snapshot. */
+export function createStatusService(deps: StatusDeps) {
+  return {
+    async snapshot(): Promise<StatusSnapshot> {
+      const generatedAt = deps.now();
+      const base = {
+        generatedAt,
+        role: deps.config.role,
+        configuredRegionIds: deps.config.aggregationRegionIds,
+        intervalSeconds: deps.config.aggregationIntervalSeconds,
+        readModel: deps.readModelStatus(),
+      };
+      try {
+        const database = await deps.db.transaction(
+          async (tx) => ({
+            regions: await deps.repo.regions(tx),
+            itemsQueue: await deps.repo.itemsQueue(tx, generatedAt),
+            runs: await deps.repo.recentRuns(tx, RECENT_RUNS),
+            generation: await deps.repo.generation(tx),
+            esi: await deps.repo.esiStatus(tx),
+          }),
+          { isolationLevel: 'repeatable read', accessMode: 'read only' },
+        );
+        return { ...base, database, databaseError: null };
+      } catch (error) {
+        const { message } = loggableError(error) as { message?: string };
+        return { ...base, database: null, databaseError: message ?? 'database unavailable' };
+      }
+    },
+  };
+}
+
+export type StatusService = ReturnType<typeof createStatusService>;
