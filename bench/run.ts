@@ -2,7 +2,7 @@
  * `npm run bench -- [--quick] [--sizes 10000,50000,200000] [--duration 30] [--connections 16,64] [--all-scenarios]`
  *
  * Measures Hangar Bay against limits measured in the same run on the same machine (issue 4,
- * api.md §12): the read path (real service in a child process, autocannon in this one) against
+ * docs/api.md §12): the read path (real service in a child process, autocannon in this one) against
  * an HTTP ceiling and a data floor, and the sync path (real sync CLI in a child process, fake ESI
  * in another) against a fetch floor and a write floor. Prints markdown and writes
  * bench/results/<timestamp>-<mode>.json. See BENCHMARKS.md.
@@ -92,7 +92,7 @@ const readOptions = {
   mixedCount: quick ? 3000 : 60_000,
   scenariosAt: (size: number) => (!allScenarios && size !== headline ? ['default', 'mixed'] : null),
 };
-// What both modes share: the main runs' governor, the governor defaults of sync.md §7 for the
+// What both modes share: the main runs' governor, the governor defaults of docs/sync.md §7 for the
 // latency run, its added latency, and the incremental run's churn.
 const syncRates = {
   forge,
@@ -116,7 +116,7 @@ const syncOptions = quick
     }
   : {
       ...syncRates,
-      // The Forge plus 20 small regions of 750: 50,000 contracts, 70 % in The Forge (sync.md §9).
+      // The Forge plus 20 small regions of 750: 50,000 contracts, 70 % in The Forge (docs/sync.md §9).
       smallRegions: 20,
       smallSize: 750,
       forgeSmall: 10_000,

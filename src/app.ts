@@ -25,7 +25,7 @@ export interface AppDeps {
 
 const API_PREFIX = '/api/v1';
 
-/** The whole HTTP app (api.md), with no side effects beyond what its dependencies do. */
+/** The whole HTTP app (docs/api.md), with no side effects beyond what its dependencies do. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -34,7 +34,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: requestIdFor,
     // Both slash forms are served directly; a redirect would escape the web client's proxy.
     // Above Node's 16 KiB header limit, so an over-long contract_id is never cut off by the router
-    // (it would answer 414) and always reaches the parser's 422 (api.md §9).
+    // (it would answer 414) and always reaches the parser's 422 (docs/api.md §9).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16_384 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -63,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Fastify ends a HEAD route's onSend chain with the hook that drops the body, and the compress
   // plugin appends its hook after it, so HEAD would lose GET's Content-Encoding and Vary. Moving
-  // the body-dropping hook last gives HEAD exactly GET's headers (api.md §2).
+  // the body-dropping hook last gives HEAD exactly GET's headers (docs/api.md §2).
   app.addHook('onRoute', (route) => {
     if (route.method !== 'HEAD' || !Array.isArray(route.onSend)) return;
     const dropBody = route.onSend.findIndex((hook) => hook.name === 'headRouteOnSendHandler');

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-/** Every configuration variable of sync.md §7, parsed once at startup. Nothing else reads process.env. */
+/** Every configuration variable of docs/sync.md §7, parsed once at startup. Nothing else reads process.env. */
 export interface AppConfig {
   readonly databaseUrl: string | null;
   readonly embeddedDbDir: string;
@@ -18,7 +18,7 @@ export interface AppConfig {
   readonly aggregationIntervalSeconds: number;
   readonly role: Role;
   readonly retentionDays: number;
-  /** Whether API processes answer lists from an in-memory read model (read-path.md §2). */
+  /** Whether API processes answer lists from an in-memory read model (docs/read-path.md §2). */
   readonly readModel: boolean;
   readonly apiStatementTimeoutMs: number;
   readonly apiQueueTimeoutMs: number;
@@ -47,7 +47,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Exit status for a configuration error (EX_CONFIG), sync.md §6. */
+/** Exit status for a configuration error (EX_CONFIG), docs/sync.md §6. */
 export const CONFIG_ERROR_EXIT_CODE = 78;
 
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
@@ -135,7 +135,7 @@ const checkUserAgent: Check<string> = (raw) => {
 
 /**
  * Region ids come as a JSON array or a comma list; each problem names the element's index and,
- * like every config message, quotes the variable's whole value (sync.md §7).
+ * like every config message, quotes the variable's whole value (docs/sync.md §7).
  */
 function parseRegionIds(raw: string): { value: number[] } | { problems: string[] } {
   const trimmed = raw.trim();

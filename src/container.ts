@@ -79,7 +79,7 @@ export function createContainer(options: ContainerOptions): Container {
     connectTimeoutSeconds: 2,
     connection: { statement_timeout: 1500 },
   });
-  // The generation poll and LISTEN, off the request path (read-path.md §3).
+  // The generation poll and LISTEN, off the request path (docs/read-path.md §3).
   const watcher = connectDatabase(options.databaseUrl, { max: 1, applicationName: 'hangar-bay-generation', connectTimeoutSeconds: 2 });
 
   let cacheErrorLogged = 0;
@@ -202,7 +202,7 @@ export function createContainer(options: ContainerOptions): Container {
     status,
     syncMetrics,
     createSync(overrides = {}) {
-      // sync.md §4: sync connections give up on locks after 5 s and on statements after 60 s.
+      // docs/sync.md §4: sync connections give up on locks after 5 s and on statements after 60 s.
       const syncPool = connectDatabase(options.databaseUrl, {
         max: Math.min(10, config.esiMaxConcurrency + 2),
         applicationName: 'hangar-bay-sync',

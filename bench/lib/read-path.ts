@@ -82,7 +82,7 @@ export interface CeilingResult {
   readonly p99: number;
 }
 
-/** The read model's cost: its full load, and the resident memory it adds (read-path.md §6). */
+/** The read model's cost: its full load, and the resident memory it adds (docs/read-path.md §6). */
 export interface ReadModelFootprint {
   readonly loadSeconds: number | null;
   /** RSS after start-up and the same warm-up requests, with READ_MODEL=off and =on. */
@@ -91,7 +91,7 @@ export interface ReadModelFootprint {
   readonly extraRss: number | null;
 }
 
-/** 64 clients of database-bound requests beside 4 clients of the cached default view (read-path.md §6). */
+/** 64 clients of database-bound requests beside 4 clients of the cached default view (docs/read-path.md §6). */
 export interface FloodResult {
   readonly seconds: number;
   /** The cached default view alone (4 clients). */
@@ -106,7 +106,7 @@ export interface FloodResult {
   readonly otherStatuses: number;
 }
 
-/** PostgreSQL unreachable (a proxy between the service and it, cut), then back (read-path.md §4). */
+/** PostgreSQL unreachable (a proxy between the service and it, cut), then back (docs/read-path.md §4). */
 export interface OutageResult {
   readonly seconds: number;
   /** List requests (new filter combinations) during the outage, and their statuses. */
@@ -277,7 +277,7 @@ async function databaseProxy(url: string): Promise<{ url: string; cut(): Promise
 }
 
 /**
- * The outage of read-path.md §4/§6: the service reaches PostgreSQL through a proxy that is cut for
+ * The outage of docs/read-path.md §4/§6: the service reaches PostgreSQL through a proxy that is cut for
  * `seconds` while lists of new filter combinations and never-asked details are requested; then the
  * proxy accepts again and the time to the first 200 of a never-asked detail is taken.
  */
@@ -325,7 +325,7 @@ async function runOutage(url: string, mixedPaths: readonly string[], ids: readon
 const mbOf = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
 
 /**
- * The flood of read-path.md §6: the cached default view measured alone (4 clients), then again
+ * The flood of docs/read-path.md §6: the cached default view measured alone (4 clients), then again
  * while 64 clients ask for details of ids never asked before (every one a cache miss, so work for
  * the database and its admission control).
  */

@@ -75,7 +75,7 @@ export function computeTargets(read: readonly SizeResult[] | null, sync: SyncPat
       });
     }
     const detail = at64('detail');
-    if (detail) targets.push({ target: `detail of random ids ÷ HTTP ceiling (${where})`, threshold: '≥ 0.3 (read-path.md §6)', achieved: n2(detail.vsCeiling), met: detail.vsCeiling >= 0.3 });
+    if (detail) targets.push({ target: `detail of random ids ÷ HTTP ceiling (${where})`, threshold: '≥ 0.3 (docs/read-path.md §6)', achieved: n2(detail.vsCeiling), met: detail.vsCeiling >= 0.3 });
     const taxonomy = head.scenarios.find((s) => s.id === 'taxonomy');
     if (taxonomy) {
       targets.push({
@@ -171,7 +171,7 @@ export function computeTargets(read: readonly SizeResult[] | null, sync: SyncPat
           const runB = b.runs.find((run) => run.connections === runA.connections);
           if (!runB) continue;
           const ratio = runB.service.p50 / runA.service.p50;
-          // read-path.md §6 tightens api.md §12's ≤ 2 to ≤ 1.5 for the mixed scenario at c = 16.
+          // docs/read-path.md §6 tightens docs/api.md §12's ≤ 2 to ≤ 1.5 for the mixed scenario at c = 16.
           const limit = id === 'mixed' && runA.connections === 16 ? 1.5 : 2;
           targets.push({
             target: `${id} p50 at ${large.size.toLocaleString('en-US')} ÷ p50 at ${small.size.toLocaleString('en-US')} (c=${runA.connections})`,
@@ -183,7 +183,7 @@ export function computeTargets(read: readonly SizeResult[] | null, sync: SyncPat
         const cold = b.cold.p50 / a.cold.p50;
         targets.push({
           target: `${id} cold p50 at ${large.size.toLocaleString('en-US')} ÷ at ${small.size.toLocaleString('en-US')} (one request, nothing cached)`,
-          threshold: '≤ 1.5 (read-path.md §6)',
+          threshold: '≤ 1.5 (docs/read-path.md §6)',
           achieved: `${n2(cold)} (${n1(b.cold.p50)} ms ÷ ${n1(a.cold.p50)} ms)`,
           met: cold <= 1.5,
         });

@@ -1,5 +1,5 @@
 /**
- * The read-path scenarios of issue 4 / api.md §12, built from facts about the seeded corpus, and
+ * The read-path scenarios of issue 4 / docs/api.md §12, built from facts about the seeded corpus, and
  * the deterministic generator of the "mixed" scenario's distinct filter combinations.
  */
 import type { ContractListParams } from '../../src/domain/contract-query.js';

@@ -98,7 +98,7 @@ export interface WriteFloorResult {
   readonly itemSeconds: number;
 }
 
-/** List answers while a cold sync commits batch after batch, against the same views once it stops (read-path.md §6). */
+/** List answers while a cold sync commits batch after batch, against the same views once it stops (docs/read-path.md §6). */
 export interface ReadsDuringSyncResult {
   readonly seconds: number;
   readonly connections: number;
@@ -461,7 +461,7 @@ interface RedisHandle {
 
 /**
  * A private redis-server when one is on PATH: without Redis each CLI run has its own in-process
- * page cache, so a re-poll can never send If-None-Match (sync.md §3.4) and no 304 is possible.
+ * page cache, so a re-poll can never send If-None-Match (docs/sync.md §3.4) and no 304 is possible.
  */
 async function startRedis(log: (line: string) => void): Promise<RedisHandle | null> {
   const port = await freePort();

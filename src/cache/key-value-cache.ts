@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 
 /**
- * The disposable store behind the API's result cache and the ESI client's page cache (sync.md I7):
+ * The disposable store behind the API's result cache and the ESI client's page cache (docs/sync.md §1 I7):
  * Redis when REDIS_URL is set, otherwise a bounded in-process LRU. Callers treat every failure as
  * a miss; nothing may depend on an entry being there.
  */
@@ -45,7 +45,7 @@ export interface RedisCacheOptions {
 
 export function createRedisClient(url: string, options: RedisCacheOptions = {}): Redis {
   const client = new Redis(url, {
-    // sync.md §7: a command timeout ≤ 500 ms and no offline queue, so an outage fails fast and the
+    // docs/sync.md §7: a command timeout ≤ 500 ms and no offline queue, so an outage fails fast and the
     // API falls back to Postgres instead of queueing requests behind a dead connection.
     commandTimeout: 500,
     // A Redis that accepts connections but never answers: commandTimeout rejects the caller, but the
@@ -78,7 +78,7 @@ export function createRedisCache(client: Redis): KeyValueCache {
     async ping(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       if (client.status !== 'ready') {
-        // One reconnect attempt within the probe's budget (api.md §11.3).
+        // One reconnect attempt within the probe's budget (docs/api.md §11.3).
         if (client.status === 'end' || client.status === 'close') client.connect().catch(() => {});
         await withDeadline(timeoutMs, 'redis not ready', (done) => {
           client.once('ready', done);

@@ -5,7 +5,7 @@ import { createContainer } from '../container.js';
 import { prepareDatabase } from '../infrastructure.js';
 import type { RunResult, SyncProgress } from '../sync/sync-runner.js';
 
-// sync.md §6 exit statuses.
+// docs/sync.md §6 exit statuses.
 const EXIT = { success: 0, partial: 1, failure: 2, skipped: 3 } as const;
 const JSON_PROGRESS_EVERY_MS = 5_000;
 const RATE_WINDOW_MS = 60_000;

@@ -23,7 +23,7 @@ function identifier(name: string): string {
 }
 
 /**
- * The one bulk write path (style.md "Data"): all rows of a chunk travel as ONE json parameter
+ * The one bulk write path (the project rule: every bulk write goes through here): all rows of a chunk travel as ONE json parameter
  * expanded by json_populate_recordset, so a statement has a single bind whatever its size and
  * Postgres, not the ORM, builds the rows (Drizzle's .values() builds SQL at ~20k rows/s; this
  * path writes 100k+ rows/s). Returns the number of rows inserted or updated.

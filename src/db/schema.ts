@@ -32,7 +32,7 @@ export const contracts = pgTable(
   'contracts',
   {
     contractId: id('contract_id').primaryKey(),
-    // ESI facts: written at insert, never updated (sync.md I1).
+    // ESI facts: written at insert, never updated (docs/sync.md §1 I1).
     type: text('type').notNull(),
     title: text('title'),
     forCorporation: boolean('for_corporation').notNull().default(false),
@@ -64,20 +64,20 @@ export const contracts = pgTable(
     startLocationName: text('start_location_name'),
     endLocationName: text('end_location_name'),
 
-    // Items queue state (sync.md §5.4).
+    // Items queue state (docs/sync.md §5.4).
     itemsStatus: text('items_status').notNull().default('pending'),
     itemsHttpStatus: smallint('items_http_status'),
     itemsAttempts: integer('items_attempts').notNull().default(0),
     itemsNextAttemptAt: instant('items_next_attempt_at'),
     itemsFetchedAt: instant('items_fetched_at'),
 
-    // Enrichment state (sync.md §5.5).
+    // Enrichment state (docs/sync.md §5.5).
     enrichmentStatus: text('enrichment_status').notNull().default('pending'),
     enrichmentVersion: integer('enrichment_version').notNull().default(0),
     enrichmentAttempts: integer('enrichment_attempts').notNull().default(0),
     enrichmentNextAttemptAt: instant('enrichment_next_attempt_at'),
 
-    // Derived list fields, written by the sync so list pages never read items (api.md §12).
+    // Derived list fields, written by the sync so list pages never read items (docs/api.md §12).
     isShipContract: boolean('is_ship_contract').notNull().default(false),
     isBlueprintCopyContract: boolean('is_blueprint_copy_contract').notNull().default(false),
     primaryLabel: text('primary_label').notNull(),
@@ -116,7 +116,7 @@ export const contracts = pgTable(
     index('contracts_open_station_idx').on(t.startLocationId).where(OPEN),
     index('contracts_open_segment_idx').on(t.segment, t.dateIssued.desc()).where(OPEN),
     index('contracts_open_bpc_idx').on(t.isBlueprintCopyContract, t.dateIssued.desc()).where(OPEN),
-    // Covers the grouped counts query (api.md §6.5) for the contract-level filters, so counting the
+    // Covers the grouped counts query (docs/api.md §6.5) for the contract-level filters, so counting the
     // live set is an index-only scan instead of a pass over wide heap rows.
     index('contracts_open_counts_idx')
       .on(
@@ -174,7 +174,7 @@ export const contractItems = pgTable(
   (t) => [
     // ESI only promises record_id unique within its contract.
     primaryKey({ columns: [t.contractId, t.recordId] }),
-    // The offered-item EXISTS predicates of the list filters (api.md §12).
+    // The offered-item EXISTS predicates of the list filters (docs/api.md §12).
     index('contract_items_offered_type_idx').on(t.typeId, t.contractId).where(sql`is_included`),
     index('contract_items_offered_category_idx').on(t.categoryId, t.contractId).where(sql`is_included`),
     index('contract_items_offered_group_idx').on(t.groupId, t.contractId).where(sql`is_included`),
@@ -193,7 +193,7 @@ export const esiTypes = pgTable('esi_types', {
   name: text('name'),
   groupId: id('group_id'),
   marketGroupId: id('market_group_id'),
-  // A 404 is remembered for a day (sync.md §5.5); null = resolved.
+  // A 404 is remembered for a day (docs/sync.md §5.5); null = resolved.
   notFoundUntil: instant('not_found_until'),
   fetchedAt: instant('fetched_at').notNull(),
 });
@@ -277,7 +277,7 @@ export const syncRuns = pgTable(
   ],
 );
 
-/** Singleton row (id = 1): the data generation that drives ETags and cache keys (api.md §4). */
+/** Singleton row (id = 1): the data generation that drives ETags and cache keys (docs/api.md §4). */
 export const syncState = pgTable(
   'sync_state',
   {

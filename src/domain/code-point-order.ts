@@ -1,5 +1,5 @@
 /**
- * Code point order, the order of PostgreSQL's `COLLATE "C"` on UTF-8 and of api.md's "by code
+ * Code point order, the order of PostgreSQL's `COLLATE "C"` on UTF-8 and of docs/api.md's "by code
  * point" rules. Plain `<` on JS strings compares UTF-16 code units, which puts astral characters
  * (surrogate pairs, U+D800–U+DFFF) before U+E000–U+FFFF; remapping the first differing unit fixes
  * that without iterating code points.

@@ -1,5 +1,5 @@
 /**
- * The effective parameter set of a contract list request (api.md §6.1) and the sort vocabulary:
+ * The effective parameter set of a contract list request (docs/api.md §6.1) and the sort vocabulary:
  * parsed by services/contract-query.params.ts, answered by the read model and the SQL path alike.
  */
 import type { ContractType } from './contract-types.js';

@@ -1,5 +1,5 @@
 /**
- * The contract-type vocabulary of the API (api.md §4, §6.5): the five segments, which of them
+ * The contract-type vocabulary of the API (docs/api.md §4, §6.5): the five segments, which of them
  * carry items, and how a stored ESI type (which may be outside the enum) folds into a segment.
  */
 export const CONTRACT_TYPES = ['item_exchange', 'auction', 'courier', 'loan', 'unknown'] as const;

@@ -64,7 +64,7 @@ export class UnsafeIdError extends Error {
   }
 }
 
-/** int8 text → JSON number; every real EVE id is below 2^53 (api.md §3), anything else is a data fault. */
+/** int8 text → JSON number; every real EVE id is below 2^53 (docs/api.md §3), anything else is a data fault. */
 function int(value: string, field: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed)) throw new UnsafeIdError(field);
@@ -77,7 +77,7 @@ function intOrNull(value: string | null, field: string): number | null {
 
 /**
  * "2026-07-21 09:16:09+00" (postgres text output with TimeZone=UTC) → "2026-07-21T09:16:09Z"; a
- * fraction is kept only when non-zero, then always with 6 digits (api.md §3).
+ * fraction is kept only when non-zero, then always with 6 digits (docs/api.md §3).
  */
 export function formatTimestamp(text: string): string {
   const match = /^(\d{4,}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d+))?\+00(?::00)?$/.exec(text);
@@ -136,7 +136,7 @@ function timestampOrNull(text: string | null): string | null {
 }
 
 // jsonb stores object keys sorted by length, so stored composition and blueprint objects are
-// rebuilt in the order of api.md §8.
+// rebuilt in the order of docs/api.md §8.
 function orderedComposition(composition: CompositionSummary | null): CompositionSummary | null {
   if (composition === null) return null;
   return {
@@ -156,7 +156,7 @@ function orderedBlueprintSummary(summary: BlueprintSummary | null): BlueprintSum
   };
 }
 
-/** The 28 fields of api.md §7, in the table's order. */
+/** The 28 fields of docs/api.md §7, in the table's order. */
 export function toContractListRow(row: RawContractRow) {
   return {
     contract_id: int(row.contract_id, 'contract_id'),
@@ -192,7 +192,7 @@ export function toContractListRow(row: RawContractRow) {
 
 export type ContractListRow = ReturnType<typeof toContractListRow>;
 
-/** The 13 item fields of api.md §9. */
+/** The 13 item fields of docs/api.md §9. */
 export function toContractItem(row: RawContractItemRow) {
   return {
     record_id: int(row.record_id, 'record_id'),

@@ -1,5 +1,5 @@
 /**
- * The contract fields derived from a contract's facts and its enriched items (api §8, sync §5.5).
+ * The contract fields derived from a contract's facts and its enriched items (docs/api.md §8, docs/sync.md §5.5).
  * Pure: the sync's write path and the seed generator both store its results, and the API serves the
  * stored values without deriving anything at request time.
  */
@@ -28,7 +28,7 @@ export interface DerivationItem {
   timeEfficiency: number | null;
 }
 
-// Key order of these wire objects is the serialized key order; keep it as in api §8.
+// Key order of these wire objects is the serialized key order; keep it as in docs/api.md §8.
 export interface CompositionCategory {
   category_id: number | null;
   name: string | null;
@@ -75,7 +75,7 @@ export function isShipCategory(categoryId: number | null): boolean {
 }
 
 /**
- * Computes every stored derived field of a contract exactly as api §8 defines them.
+ * Computes every stored derived field of a contract exactly as docs/api.md §8 defines them.
  * `items === null` means the items are not fetched yet: the contract then has no offered items.
  * `volume` is the contract's own volume (copied to `total_volume`, never summed over items).
  */
@@ -102,7 +102,7 @@ export function deriveContractFields(
 }
 
 /**
- * The `is_ship_contract` flag after an enrichment pass (sync §5.5): true as soon as a known offered
+ * The `is_ship_contract` flag after an enrichment pass (docs/sync.md §5.5): true as soon as a known offered
  * item is a ship; cleared only by a complete enrichment, because an item whose type is still unknown
  * may yet turn out to be a ship.
  */

@@ -1,9 +1,9 @@
-/** The list answer's body (api.md §6.10) from its parts, for the read model and the SQL path alike. */
+/** The list answer's body (docs/api.md §6.10) from its parts, for the read model and the SQL path alike. */
 import { ByteWriter } from './byte-writer.js';
 import type { ListCounts } from './segment-counts.js';
 import { formatTimestamp, toContractListRow, type RawContractRow } from './contract-wire.js';
 
-/** The page's rows, written as JSON (api.md §7), comma-separated, on demand. */
+/** The page's rows, written as JSON (docs/api.md §7), comma-separated, on demand. */
 export interface PageRows {
   readonly length: number;
   writeAll(writer: ByteWriter): void;

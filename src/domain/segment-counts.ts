@@ -1,5 +1,5 @@
 /**
- * The count rules of a list answer (api.md §6.5, §6.6): `total`, `segment_counts` and
+ * The count rules of a list answer (docs/api.md §6.5, §6.6): `total`, `segment_counts` and
  * `unknown_system_excluded` from the live contracts matching every filter but the contract type,
  * the ship flag and the systems, grouped by those three. Both the read model and the SQL path
  * produce these groups, so one function applies the rules to either.

@@ -1,5 +1,5 @@
 /**
- * GET /contracts/taxonomy (api.md §10): the body from the facts both the read model and the SQL
+ * GET /contracts/taxonomy (docs/api.md §10): the body from the facts both the read model and the SQL
  * path gather.
  */
 import { compareCodePoints } from './code-point-order.js';

@@ -1,9 +1,9 @@
 import type { EsiHeaders } from './types.js';
 import { parseHttpDate } from './http-date.js';
 
-/** sync.md §3.3: no Cache-Control max-age and no valid Expires. */
+/** docs/sync.md §3.3: no Cache-Control max-age and no valid Expires. */
 export const DEFAULT_LIFETIME_SECONDS = 300;
-/** sync.md §3.3: a region is never re-polled sooner than this after page 1, even if Expires is past. */
+/** docs/sync.md §3.3: a region is never re-polled sooner than this after page 1, even if Expires is past. */
 export const MIN_POLL_INTERVAL_SECONDS = 30;
 
 interface Directive {
@@ -44,7 +44,7 @@ function maxAgeSeconds(headers: EsiHeaders): number | null {
 }
 
 /**
- * Seconds a response stays fresh (sync.md §3.3), never negative: `max-age` − `Age`, else
+ * Seconds a response stays fresh (docs/sync.md §3.3), never negative: `max-age` − `Age`, else
  * `Expires` − `Date` (the server's clock, so local clock skew cancels out; the receive time when
  * `Date` is missing or invalid), else 300 s.
  */
@@ -80,7 +80,7 @@ export function nextPollTime(receivedAt: Date, lifetimeSeconds: number, random: 
 
 /**
  * The listing's cache period, `Expires` − `Last-Modified` in seconds, or null when either header is
- * missing or invalid. Used to keep a sweep from straddling a regeneration (sync.md §3.3).
+ * missing or invalid. Used to keep a sweep from straddling a regeneration (docs/sync.md §3.3).
  */
 export function cachePeriodSeconds(headers: EsiHeaders): number | null {
   const expires = parseHttpDate(headers['expires']);

@@ -9,7 +9,7 @@ function minuteOfDay(now: number): number {
 }
 
 /**
- * Whether `now` falls inside ESI's daily downtime window (sync.md §3.7). The window is half-open in
+ * Whether `now` falls inside ESI's daily downtime window (docs/sync.md §3.7). The window is half-open in
  * whole UTC minutes, [start, end): `10:58-11:20` covers 10:58:00 through 11:19:59. An end before the
  * start wraps past midnight; equal ends make an empty window; `null` (`off`) is never inside.
  */

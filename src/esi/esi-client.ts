@@ -6,9 +6,9 @@ import { sendAttempt, type AttemptOutcome, type AttemptRequest } from './esi-tra
 import type { Governor } from './governor.js';
 import type { EsiClient, EsiRequest, EsiResult, EsiRoute } from './types.js';
 
-/** sync.md §3.6: transient failures get at most this many attempts in total. */
+/** docs/sync.md §3.6: transient failures get at most this many attempts in total. */
 export const MAX_ATTEMPTS = 3;
-/** sync.md §3.5: a request re-queued by 420/429 more than this many times becomes transient. */
+/** docs/sync.md §3.5: a request re-queued by 420/429 more than this many times becomes transient. */
 export const MAX_REQUEUES = 5;
 const BACKOFF_UNIT_MS = 1000;
 
@@ -26,7 +26,7 @@ export interface EsiClientDeps {
   readonly config: EsiClientConfig;
   /** Owned by the client from now on: `close()` closes it. */
   readonly dispatcher: Dispatcher;
-  /** The process's one governor (sync.md I5); not closed by the client. */
+  /** The process's one governor (docs/sync.md §1 I5); not closed by the client. */
   readonly governor: Governor;
   readonly clock?: EsiClock;
   /** uniform [0, 1) for the retry jitter. */
@@ -37,7 +37,7 @@ export interface EsiClientDeps {
 
 /**
  * The production transport: one keep-alive pool for the ESI origin with at most
- * ESI_MAX_CONCURRENCY connections (sync.md §3.2). Pipelining stays at 1 so a slow response never
+ * ESI_MAX_CONCURRENCY connections (docs/sync.md §3.2). Pipelining stays at 1 so a slow response never
  * holds up the ones queued behind it on the same socket.
  */
 export function createEsiDispatcher(config: Pick<AppConfig, 'esiBaseUrl' | 'esiMaxConcurrency' | 'esiTimeoutMs'>): Dispatcher {
@@ -88,13 +88,13 @@ function buildAttempt(config: EsiClientConfig, request: EsiRequest): AttemptRequ
     headers['content-type'] = 'application/json';
     body = JSON.stringify(request.body ?? null);
   }
-  // An empty If-None-Match would be a malformed precondition (sync.md §3.1).
+  // An empty If-None-Match would be a malformed precondition (docs/sync.md §3.1).
   if (request.ifNoneMatch !== undefined && request.ifNoneMatch !== '') headers['if-none-match'] = request.ifNoneMatch;
   return { origin: base.origin, path: `${prefix}${request.path}${query}`, method, headers, body };
 }
 
 /**
- * The ESI client of sync.md §3: every attempt through the governor, the §3.1 headers, an end-to-end
+ * The ESI client of docs/sync.md §3: every attempt through the governor, the §3.1 headers, an end-to-end
  * timeout per attempt, complete decompressed bodies, and the §3.6 retry policy (transient: 3
  * attempts with jittered backoff; 420/429: re-queued by the governor; other 4xx: no retry).
  */

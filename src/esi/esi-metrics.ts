@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EsiResponseEvent } from './esi-client.js';
 import type { PauseEvent } from './governor.js';
 
-/** The hooks the governor and client take, bound to the ESI metrics of sync.md §5.6. */
+/** The hooks the governor and client take, bound to the ESI metrics of docs/sync.md §5.6. */
 export interface EsiMetrics {
   onResponse(event: EsiResponseEvent): void;
   onPause(event: PauseEvent): void;

@@ -11,9 +11,9 @@ import type { EsiHeaders, EsiPriority } from './types.js';
 
 export { isDowntime } from './downtime.js';
 
-/** sync.md §3.5: at or below this many remaining errors, no request starts until the window resets. */
+/** docs/sync.md §3.5: at or below this many remaining errors, no request starts until the window resets. */
 export const ERROR_LIMIT_FLOOR = 20;
-/** sync.md §3.5: a group whose bucket is below this share of its limit is paced to 1 request/s. */
+/** docs/sync.md §3.5: a group whose bucket is below this share of its limit is paced to 1 request/s. */
 const LOW_BUCKET_SHARE = 0.1;
 const LOW_BUCKET_SPACING_MS = 1000;
 
@@ -99,7 +99,7 @@ interface GroupState {
 const PRIORITY_RANK: Readonly<Record<EsiPriority, number>> = { discovery: 0, normal: 1 };
 
 /**
- * The one admission point for every ESI request of the process (sync.md I5, §3.5): concurrency,
+ * The one admission point for every ESI request of the process (docs/sync.md §1 I5, §3.5): concurrency,
  * token-bucket pacing, priority, the error-limit floor, 420/429 pauses, bucket rate limits and the
  * daily downtime window. Pauses stop every caller, which is why there is exactly one per process.
  */

@@ -1,4 +1,4 @@
-/** sync.md §2.4 id classes. Every ESI id is below 2^53, so plain numbers are exact. */
+/** docs/sync.md §2.4 id classes. Every ESI id is below 2^53, so plain numbers are exact. */
 
 const NPC_STATION_FIRST = 60_000_000;
 const NPC_STATION_END = 64_000_000;

@@ -22,7 +22,7 @@ export interface StoredListingPage extends ListingPageMeta {
   readonly gzippedBody: Buffer;
 }
 
-/** A stored page whose body decompressed and parsed: only these justify `If-None-Match` (sync.md §3.4). */
+/** A stored page whose body decompressed and parsed: only these justify `If-None-Match` (docs/sync.md §3.4). */
 export interface UsableListingPage extends StoredListingPage {
   readonly json: unknown;
 }

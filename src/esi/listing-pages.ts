@@ -24,7 +24,7 @@ export interface ListingPage {
   readonly date: string | null;
   readonly receivedAt: Date;
   readonly lifetimeSeconds: number;
-  /** `Expires` − `Last-Modified`, for the "do not straddle a regeneration" rule (sync.md §3.3). */
+  /** `Expires` − `Last-Modified`, for the "do not straddle a regeneration" rule (docs/sync.md §3.3). */
   readonly cachePeriodSeconds: number | null;
   /** True when a 304 confirmed the stored body. */
   readonly notModified: boolean;
@@ -32,7 +32,7 @@ export interface ListingPage {
 
 export type ListingPageResult =
   | { readonly kind: 'ok'; readonly page: ListingPage }
-  /** `status` null for transient failures; 304 for a second 304 (sync.md §3.4). */
+  /** `status` null for transient failures; 304 for a second 304 (docs/sync.md §3.4). */
   | { readonly kind: 'failed'; readonly status: number | null; readonly reason: string };
 
 export interface ListingPageFetcherDeps {
@@ -40,7 +40,7 @@ export interface ListingPageFetcherDeps {
   readonly cache: Pick<KeyValueCache, 'get' | 'set' | 'del'>;
   /** Added to each page's lifetime for its cache TTL: one AGGREGATION_INTERVAL_SECONDS. */
   readonly ttlExtraSeconds: number;
-  /** Cache failures are misses (sync.md I7); this only reports them. */
+  /** Cache failures are misses (docs/sync.md §1 I7); this only reports them. */
   readonly onCacheError?: (error: unknown) => void;
 }
 
@@ -73,7 +73,7 @@ function failure(result: Exclude<EsiResult, { kind: 'ok' }>): ListingPageResult 
 }
 
 /**
- * Listing pages (E1) with the Redis-backed conditional requests of sync.md §3.4: `If-None-Match`
+ * Listing pages (E1) with the Redis-backed conditional requests of docs/sync.md §3.4: `If-None-Match`
  * only over a stored body that parses, a 304 answered from that body, and never an empty page.
  */
 export function createListingPageFetcher(deps: ListingPageFetcherDeps): ListingPageFetcher {

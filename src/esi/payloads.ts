@@ -3,7 +3,7 @@ import { z } from 'zod';
 export { isNameEligible, isNpcStation, isStructureLocation } from './id-classes.js';
 
 /*
- * Tolerant ESI payload schemas (sync.md §2): z.object strips unknown fields instead of rejecting
+ * Tolerant ESI payload schemas (docs/sync.md §2): z.object strips unknown fields instead of rejecting
  * them, enum-like strings are kept raw, and absent optionals become null. Absent is not false or
  * zero: only `for_corporation` (→ false) and `collateral` (→ 0) have defaults. ESI never sends
  * null, but a null is read as absent rather than failing the row.
@@ -38,7 +38,7 @@ const listingRowSchema = z
   })
   .transform((row) => ({
     contractId: row.contract_id,
-    // Raw, even outside ESI's enum: the API counts unknown values as `unknown` (sync.md §2.1).
+    // Raw, even outside ESI's enum: the API counts unknown values as `unknown` (docs/sync.md §2.1).
     type: row.type,
     issuerId: row.issuer_id,
     issuerCorporationId: row.issuer_corporation_id,
@@ -86,7 +86,7 @@ export type ItemRow = z.output<typeof itemRowSchema>;
 
 export type ParsedListingRow =
   | { readonly ok: true; readonly row: ListingRow }
-  /** `contractId` is set when the row's id is usable, so the row still counts as seen (sync.md §5.1 step 8). */
+  /** `contractId` is set when the row's id is usable, so the row still counts as seen (docs/sync.md §5.1 step 8). */
   | { readonly ok: false; readonly contractId: number | null; readonly field: string; readonly reason: string };
 
 export type ParsedItemRow =
@@ -112,7 +112,7 @@ export function parseListingRow(raw: unknown): ParsedListingRow {
   return { ok: false, contractId: usableId(raw, 'contract_id'), ...firstIssue(result.error) };
 }
 
-/** One E2 row; an invalid row fails its contract's whole item fetch (sync.md §5.4). */
+/** One E2 row; an invalid row fails its contract's whole item fetch (docs/sync.md §5.4). */
 export function parseItemRow(raw: unknown): ParsedItemRow {
   const result = itemRowSchema.safeParse(raw);
   if (result.success) return { ok: true, row: result.data };

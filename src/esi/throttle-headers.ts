@@ -1,7 +1,7 @@
 import type { EsiHeaders } from './types.js';
 import { parseHttpDate } from './http-date.js';
 
-/** sync.md §3.5: a 420 or 429 whose header is absent or invalid pauses this long. */
+/** docs/sync.md §3.5: a 420 or 429 whose header is absent or invalid pauses this long. */
 export const DEFAULT_THROTTLE_SECONDS = 60;
 const RETRY_AFTER_MIN_SECONDS = 1;
 const RETRY_AFTER_MAX_SECONDS = 900;
@@ -32,7 +32,7 @@ export function errorLimitedPauseSeconds(headers: EsiHeaders): number {
 }
 
 /**
- * How long a 429 pauses its group (sync.md §3.5): `Retry-After` as delta-seconds (decimals allowed)
+ * How long a 429 pauses its group (docs/sync.md §3.5): `Retry-After` as delta-seconds (decimals allowed)
  * or an HTTP-date measured against the response's `Date` (else the local receive time); absent,
  * invalid or negative → 60 s; the result clamped to [1, 900] s.
  */

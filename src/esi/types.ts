@@ -1,5 +1,5 @@
 /**
- * The ESI client's contract with the sync engine (sync.md §3). The engine only sees these types;
+ * The ESI client's contract with the sync engine (docs/sync.md §3). The engine only sees these types;
  * transport, retries, pacing and pauses live behind them.
  */
 
@@ -25,7 +25,7 @@ export interface EsiRequest {
   readonly method?: 'GET' | 'POST';
   /** JSON body (E3 only); sent with Content-Type: application/json. */
   readonly body?: unknown;
-  /** Only for listing pages with a stored, parseable body (sync.md §3.4). */
+  /** Only for listing pages with a stored, parseable body (docs/sync.md §3.4). */
   readonly ifNoneMatch?: string;
   readonly priority?: EsiPriority;
 }

@@ -13,7 +13,7 @@ const INFO_LOGGED = new Set(['trace', 'debug', 'info']);
 /** nginx's "client closed request": logged and counted for a client that left before its answer. */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-/** X-Request-Id: echo a well-formed incoming id, else a fresh UUIDv4 (api.md §3). */
+/** X-Request-Id: echo a well-formed incoming id, else a fresh UUIDv4 (docs/api.md §3). */
 export function requestIdFor(request: { headers: Record<string, string | string[] | undefined> }): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -50,7 +50,7 @@ export function requestStart(request: FastifyRequest): number {
 }
 
 /**
- * Cross-cutting HTTP rules of api.md §2–§3: request ids, one access log line per request, error
+ * Cross-cutting HTTP rules of docs/api.md §2–§3: request ids, one access log line per request, error
  * bodies, 404 and 405 answers, and `Cache-Control: no-store` unless a route says otherwise.
  */
 export const httpConventions = fp(
@@ -117,7 +117,7 @@ function methodNotAllowed(_request: FastifyRequest, reply: FastifyReply): Fastif
   return sendJsonError(reply, 405, '{"detail":"Method Not Allowed"}');
 }
 
-/** 405 for every method but GET/HEAD on a known path (api.md §2); no CORS, OPTIONS included. */
+/** 405 for every method but GET/HEAD on a known path (docs/api.md §2); no CORS, OPTIONS included. */
 export function rejectOtherMethods(app: FastifyInstance, url: string): void {
   app.route({
     method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
@@ -131,7 +131,7 @@ export function rejectOtherMethods(app: FastifyInstance, url: string): void {
 }
 
 export function frameworkErrorHandler(_error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  // Malformed URLs (bad percent-encoding) never reach a route: answer like any unknown path (api.md §2
+  // Malformed URLs (bad percent-encoding) never reach a route: answer like any unknown path (docs/api.md §2
   // has no 400). onRequest hooks do not run here, so the request id header is set by hand.
   reply.header('x-request-id', request.id);
   return sendJsonError(reply, 404, '{"detail":"Not Found"}');

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Metrics } from '../services/metrics.js';
 import { canonicalHandler, CLIENT_CLOSED_REQUEST, requestStart } from './http-conventions.js';
 
-/** Request counters, durations and in-flight gauges by canonical route template (api.md §11.4). */
+/** Request counters, durations and in-flight gauges by canonical route template (docs/api.md §11.4). */
 export const httpMetrics = fp(
   async (app: FastifyInstance, options: { metrics: Pick<Metrics, 'http'> }) => {
     const { requests, duration, inProgress } = options.metrics.http;

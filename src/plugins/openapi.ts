@@ -33,7 +33,7 @@ type DocumentParameter = { name: string; in: string; description?: string; schem
 
 /**
  * @fastify/swagger drops every keyword beside a `$ref` (an OpenAPI 3.0 rule), which would lose the
- * `default` and `description` of `sort_by` and `sort_direction` (api.md §11.5 asks for the defaults;
+ * `default` and `description` of `sort_by` and `sort_direction` (docs/api.md §11.5 asks for the defaults;
  * 3.1 and the reference document keep them). They are noted per route and put back afterwards.
  */
 function keepQueryRefSiblings() {
@@ -66,7 +66,7 @@ function keepQueryRefSiblings() {
   return { transform, restore };
 }
 
-/** The OpenAPI 3.1 document, generated from the route schemas (api.md §11.5). */
+/** The OpenAPI 3.1 document, generated from the route schemas (docs/api.md §11.5). */
 export const openApi = fp(
   async (app: FastifyInstance, options: { version: string }) => {
     const refSiblings = keepQueryRefSiblings();

@@ -22,7 +22,7 @@ const NUMERIC_COLUMNS = [
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
-/** The sort key column of each sort field (api.md §6.8); ship_name sorts on the stored lowercase label. */
+/** The sort key column of each sort field (docs/api.md §6.8); ship_name sorts on the stored lowercase label. */
 export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
   date_issued: 'dateIssued',
   date_expired: 'dateExpired',

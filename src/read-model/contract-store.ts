@@ -154,7 +154,7 @@ export class ContractStore {
     ];
   }
 
-  /** Writes the list rows (api.md §7) of held slots as JSON (UTF-8), comma-separated. */
+  /** Writes the list rows (docs/api.md §7) of held slots as JSON (UTF-8), comma-separated. */
   writeRows(slots: readonly number[], writer: ByteWriter): void {
     this.rows.writeRows(slots, writer);
   }
@@ -180,7 +180,7 @@ export class ContractStore {
     return stamp === undefined ? undefined : `${this.epoch}.${stamp}`;
   }
 
-  /** api.md §6.7: regions holding any stored contract, and the newest sighting. */
+  /** docs/api.md §6.7: regions holding any stored contract, and the newest sighting. */
   coverage(): { ingestedRegionIds: number[]; asOf: string | null } {
     return this.stored.coverage();
   }

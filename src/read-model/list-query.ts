@@ -1,5 +1,5 @@
 /**
- * A list request answered from the store (api.md §6.4–6.9): the live set at L, ANDed with one
+ * A list request answered from the store (docs/api.md §6.4–6.9): the live set at L, ANDed with one
  * bitset per filter, counted per (segment, ship) chunk, and the page read off the sort order.
  * Filter bitsets are cached per store version, so the filters a request shares with earlier ones
  * cost one AND each.
@@ -73,7 +73,7 @@ export class ListQueries {
     return bits;
   }
 
-  /** The filters F of api.md §6.5 (all but contract type, ship flag and systems), each ANDing its bitset in. */
+  /** The filters F of docs/api.md §6.5 (all but contract type, ship flag and systems), each ANDing its bitset in. */
   private filters(params: ContractListParams): ((bits: Bits) => void)[] {
     const { store } = this;
     const filters: ((bits: Bits) => void)[] = [];
@@ -140,7 +140,7 @@ export class ListQueries {
   }
 
   /**
-   * api.md §6.4 taxonomy rule, per offered item: its group is selected, or its category is selected
+   * docs/api.md §6.4 taxonomy rule, per offered item: its group is selected, or its category is selected
    * and owns no selected group. "Some item satisfies one or the other" splits into two unions.
    */
   private taxonomyInto(categoryIds: readonly bigint[] | null, groupIds: readonly bigint[] | null, bits: Bits): void {

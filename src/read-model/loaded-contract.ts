@@ -2,7 +2,7 @@
 import type { ContractType } from '../domain/contract-types.js';
 import type { RawContractRow } from '../domain/contract-wire.js';
 
-/** The offered-item facets of an open contract, distinct values (api.md §6.4: offered items only). */
+/** The offered-item facets of an open contract, distinct values (docs/api.md §6.4: offered items only). */
 export interface ItemFacets {
   readonly typeIds: readonly number[];
   readonly groupIds: readonly number[];
@@ -11,7 +11,7 @@ export interface ItemFacets {
   readonly runs: readonly number[];
   readonly materialEfficiency: readonly number[];
   readonly timeEfficiency: readonly number[];
-  /** Category ids of every item, offered or requested (the taxonomy coverage rule, api.md §10). */
+  /** Category ids of every item, offered or requested (the taxonomy coverage rule, docs/api.md §10). */
   readonly allCategoryIds: readonly number[];
 }
 

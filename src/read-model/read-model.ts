@@ -1,5 +1,5 @@
 /**
- * The read model of one API process (read-path.md §2): loaded in full at start, then moved from
+ * The read model of one API process (docs/read-path.md §2): loaded in full at start, then moved from
  * generation to generation by reading only what changed, and swapped in synchronously so that an
  * answer never mixes two generations. It answers lists, counts, coverage and taxonomy, and knows
  * which contracts are stored (and when each last changed) for detail lookups. Whenever it has not

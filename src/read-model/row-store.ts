@@ -1,5 +1,5 @@
 /**
- * The list rows (api.md §7) of the held contracts, rendered once when a contract changes (by the
+ * The list rows (docs/api.md §7) of the held contracts, rendered once when a contract changes (by the
  * SQL path's own rendering, so the bytes are the same) and kept as UTF-8 in large off-heap chunks:
  * a page is then a copy of ~50 rows, not ~50 renders. A replaced row leaves its old bytes behind;
  * once they outweigh the live ones, the live rows are copied into fresh chunks.

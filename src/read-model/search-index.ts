@@ -1,5 +1,5 @@
 /**
- * Substring search (api.md §6.4) without a scan of every text: the stored search texts are split
+ * Substring search (docs/api.md §6.4) without a scan of every text: the stored search texts are split
  * into their parts (title, offered item names; joined by U+001F, which a query cannot contain, so
  * a match never spans two parts), each distinct part is indexed once by its trigrams (3 UTF-16
  * units), and a query verifies only the parts holding its rarest trigram.

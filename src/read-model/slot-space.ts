@@ -1,7 +1,7 @@
 /**
  * Slot numbers for the contracts the read model holds. Slots are handed out in chunks of
  * CHUNK_SLOTS, each chunk owned by one (segment, ship flag) combination, so the grouped counts of
- * a request (api.md §6.5) are popcounts of whole chunks rather than a visit to every matching slot.
+ * a request (docs/api.md §6.5) are popcounts of whole chunks rather than a visit to every matching slot.
  * A contract whose combination changes moves to a slot of the new combination.
  */
 import { CONTRACT_TYPES, type ContractType } from '../domain/contract-types.js';

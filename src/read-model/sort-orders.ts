@@ -1,6 +1,6 @@
 /**
  * The read model's sort orders: for every sort field and direction, the held slots in answer order
- * (api.md §6.8: the key in the given direction, nulls last, ties by contract_id ascending), and each
+ * (docs/api.md §6.8: the key in the given direction, nulls last, ties by contract_id ascending), and each
  * slot's position in it. A batch of changes is merged in one pass instead of re-sorting.
  */
 import { SORT_DIRECTIONS, SORT_FIELDS, type SortDirection, type SortField } from '../domain/contract-query.js';

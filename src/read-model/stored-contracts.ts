@@ -1,5 +1,5 @@
 /**
- * Every stored contract, open or closed, as the read model needs it for coverage (api.md §6.7) and
+ * Every stored contract, open or closed, as the read model needs it for coverage (docs/api.md §6.7) and
  * detail lookups: its listing region, last sighting, the store version it last changed at, and the
  * slot of an open one. Entries live in typed arrays, found through one id → entry map.
  */

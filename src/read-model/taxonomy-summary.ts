@@ -1,4 +1,4 @@
-/** The taxonomy facts (api.md §10) from the store, for the live set at L. */
+/** The taxonomy facts (docs/api.md §10) from the store, for the live set at L. */
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
 import { andNotInto, countBits, hasBit, popcount, type Bits } from './bitset.js';
 import type { ContractStore } from './contract-store.js';

@@ -72,7 +72,7 @@ function familyBounds(column: SQL, min: bigint | null, max: bigint | null): SQL 
   return offeredItemExists(sql.join(bounds, sql` AND `));
 }
 
-/** The filters F of api.md §6.5: everything but contract_type, is_ship_contract and system_ids. */
+/** The filters F of docs/api.md §6.5: everything but contract_type, is_ship_contract and system_ids. */
 function baseConditions(params: ContractListParams, liveAt: Date): SQL[] {
   const where: SQL[] = [sql`c.closed_at IS NULL`, sql`c.date_expired > ${liveAt.toISOString()}::timestamptz`];
   if (params.search !== null) where.push(sql`c.search_text LIKE ${likeContains(params.search)}`);
@@ -97,7 +97,7 @@ function baseConditions(params: ContractListParams, liveAt: Date): SQL[] {
 }
 
 /**
- * api.md §6.4 taxonomy rule: an offered item matches when its group is selected, or its category is
+ * docs/api.md §6.4 taxonomy rule: an offered item matches when its group is selected, or its category is
  * selected and no selected group belongs to that category (a selected group narrows only its own category).
  */
 function taxonomyCondition(categoryIds: bigint[] | null, groupIds: bigint[] | null): SQL | null {
@@ -129,7 +129,7 @@ export function createContractReadRepository() {
       return rows.length === 0 ? 0 : Number(rows[0]!.generation);
     },
 
-    /** One grouped query yields total, segment counts and unknown_system_excluded (api.md §6.5, §6.6). */
+    /** One grouped query yields total, segment counts and unknown_system_excluded (docs/api.md §6.5, §6.6). */
     async countBuckets(executor: Executor, params: ContractListParams, liveAt: Date): Promise<CountBucket[]> {
       const where = sql.join(baseConditions(params, liveAt), sql` AND `);
       const systemMatches =
@@ -159,7 +159,7 @@ export function createContractReadRepository() {
         LIMIT ${params.size} OFFSET ${offset}`);
     },
 
-    /** Regions holding any stored contract, and the newest sighting (api.md §6.7), by a skip scan. */
+    /** Regions holding any stored contract, and the newest sighting (docs/api.md §6.7), by a skip scan. */
     async coverage(executor: Executor): Promise<CoverageRow> {
       const rows = await executor.execute<{ region_id: string; as_of: string | null }>(sql`
         WITH RECURSIVE regions AS (
@@ -194,7 +194,7 @@ export function createContractReadRepository() {
       return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [] };
     },
 
-    /** Everything GET /contracts/taxonomy shows (api.md §10), read in the caller's snapshot. */
+    /** Everything GET /contracts/taxonomy shows (docs/api.md §10), read in the caller's snapshot. */
     async taxonomy(executor: Executor, liveAt: Date): Promise<TaxonomyFacts> {
       const categories = await executor.execute<{ category_id: string; name: string }>(
         sql`SELECT category_id, name FROM esi_categories WHERE name IS NOT NULL`,

@@ -68,7 +68,7 @@ const num = (value: string | null) => (value === null ? null : Number(value));
 
 export function createItemsRepository() {
   return {
-    /** The durable items queue (sync.md §5.4): newest first, never courier/loan/unknown types. */
+    /** The durable items queue (docs/sync.md §5.4): newest first, never courier/loan/unknown types. */
     async dueContracts(executor: Executor, now: Date, limit: number): Promise<number[]> {
       const rows = await executor.execute<{ contract_id: string }>(sql`
         SELECT contract_id FROM contracts

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 
 // NPC stations are 60,000,000 ≤ id < 64,000,000; names are looked up for 0 < id < 10^11 only
-// (structure and item ids, ≥ 10^12, must never reach E3) (sync.md §2.4).
+// (structure and item ids, ≥ 10^12, must never reach E3) (docs/sync.md §2.4).
 const NPC_STATION = (column: string) => sql.raw(`(${column} >= 60000000 AND ${column} < 64000000)`);
 const NAME_ELIGIBLE = (column: string) => sql.raw(`(${column} > 0 AND ${column} < 100000000000)`);
 
@@ -11,7 +11,7 @@ export interface NameAssignment {
   name: string;
 }
 
-/** Station systems and entity names on open contracts (sync.md §5.5 "Station systems", "Names"). */
+/** Station systems and entity names on open contracts (docs/sync.md §5.5 "Station systems", "Names"). */
 export function createResolutionRepository() {
   return {
     async stationsMissingSystem(executor: Executor): Promise<number[]> {

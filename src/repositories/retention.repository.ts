@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 
-/** Deletions of sync.md §5.8; contract deletes are bounded so each transaction stays small. */
+/** Deletions of docs/sync.md §5.8; contract deletes are bounded so each transaction stays small. */
 export function createRetentionRepository() {
   return {
     /** Deletes at most `limit` contracts (items cascade) closed or expired before `cutoff`. */

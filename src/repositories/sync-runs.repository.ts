@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import type { RegionCounters, RunCounters, RunTrigger } from '../sync/model.js';
 
-/** The sync_runs bookkeeping of sync.md §5.6: one row per run and one per region swept in it. */
+/** The sync_runs bookkeeping of docs/sync.md §5.6: one row per run and one per region swept in it. */
 export function createSyncRunsRepository() {
   return {
     /** Opens a run record; older unfinished ones belong to dead processes (we hold the lock). */

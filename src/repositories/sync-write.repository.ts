@@ -69,7 +69,7 @@ function newContractRow(contract: ListingContract, regionId: number, snapshotAt:
 
 export function createSyncWriteRepository() {
   return {
-    /** Increments the data generation inside the caller's transaction (sync.md §5.6). */
+    /** Increments the data generation inside the caller's transaction (docs/sync.md §5.6). */
     async bumpGeneration(tx: Executor): Promise<number> {
       const rows = await tx.execute<{ generation: string }>(
         sql`UPDATE sync_state SET generation = generation + 1, generation_changed_at = now() WHERE id = 1 RETURNING generation`,
@@ -97,7 +97,7 @@ export function createSyncWriteRepository() {
       };
     },
 
-    /** Persisted as soon as page 1 arrives, so a crash cannot cause an early re-poll (sync.md §3.3). */
+    /** Persisted as soon as page 1 arrives, so a crash cannot cause an early re-poll (docs/sync.md §3.3). */
     async setNextPoll(executor: Executor, regionId: number, nextPollAt: Date): Promise<void> {
       await executor.execute(sql`
         INSERT INTO sync_regions (region_id, next_poll_at, updated_at) VALUES (${regionId}, ${nextPollAt.toISOString()}::timestamptz, now())
@@ -111,7 +111,7 @@ export function createSyncWriteRepository() {
     },
 
     /**
-     * One batch of a consistent snapshot (sync.md §5.2): inserts new contracts and restamps (and
+     * One batch of a consistent snapshot (docs/sync.md §5.2): inserts new contracts and restamps (and
      * reopens) known ones, ESI facts untouched. `seenOnlyIds` are rows seen but skipped as invalid.
      */
     async writeContractBatch(
@@ -148,7 +148,7 @@ export function createSyncWriteRepository() {
 
     /**
      * Takes the region's row lock for the rest of the transaction and returns the newest snapshot
-     * already recorded: closures of two sweeps of one region serialise on it (sync.md §5.3).
+     * already recorded: closures of two sweeps of one region serialise on it (docs/sync.md §5.3).
      */
     async lockRegion(tx: Executor, regionId: number): Promise<Date | null> {
       await tx.execute(sql`INSERT INTO sync_regions (region_id, updated_at) VALUES (${regionId}, now()) ON CONFLICT (region_id) DO NOTHING`);
@@ -167,7 +167,7 @@ export function createSyncWriteRepository() {
     },
 
     /**
-     * Closes the region's open contracts absent from the snapshot (sync.md §5.3); `maxEligibleId`
+     * Closes the region's open contracts absent from the snapshot (docs/sync.md §5.3); `maxEligibleId`
      * is the truncation horizon. The snapshot's ids travel as one array parameter.
      */
     async closeMissing(

@@ -39,7 +39,7 @@ const KEY: Record<Table, string> = {
 
 const num = (value: string | null) => (value === null ? null : Number(value));
 
-/** The durable reference caches of sync.md §4 (types, groups, categories, stations, names). */
+/** The durable reference caches of docs/sync.md §4 (types, groups, categories, stations, names). */
 export function createUniverseRepository() {
   /**
    * Ids with no usable cache row: never fetched, a remembered 404 that has expired, or (with

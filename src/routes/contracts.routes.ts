@@ -24,7 +24,7 @@ export interface ContractRoutesOptions {
   readonly documented: boolean;
 }
 
-// The documented zod schemas describe the parameters; parsing follows api.md §6.2 exactly
+// The documented zod schemas describe the parameters; parsing follows docs/api.md §6.2 exactly
 // (repeated keys, int64 as BigInt, pydantic-compatible 422 bodies), which zod's coercion cannot.
 function parsingWith<T>(parse: (raw: never) => T) {
   return () => (data: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * Deterministic synthetic corpus: contracts and items as the sync would have stored them after
- * discovery, items and enrichment (sync.md §4, §5), with the value mix of a real universe
- * (sync.md §9, §10). Same options → byte-identical rows. Generated lazily, batch by batch, so a
+ * discovery, items and enrichment (docs/sync.md §4, §5), with the value mix of a real universe
+ * (docs/sync.md §9, §10). Same options → byte-identical rows. Generated lazily, batch by batch, so a
  * corpus of 200,000 contracts never sits in memory at once.
  */
 import type { BulkRow } from '../db/bulk.js';
@@ -245,7 +245,7 @@ function stationLocation(station: SeedStation): Location {
 }
 
 function structureLocation(region: RegionPlan, random: Random): Location {
-  // Player structures: no tokenless name or system route, so both stay unknown (sync.md §5.5).
+  // Player structures: no tokenless name or system route, so both stay unknown (docs/sync.md §5.5).
   return { id: random.pick(region.structures), systemId: null, name: null };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A synthetic contract's item list: which types, how many rows (median 1, mean ≈ 4.5, p99 ≈ 16,
- * sync.md §9), quantities, and blueprint copies and originals with runs/ME/TE as ESI reports them.
+ * docs/sync.md §9), quantities, and blueprint copies and originals with runs/ME/TE as ESI reports them.
  */
 import type { Random } from './random.js';
 import type { SeedType, Universe } from './universe.js';

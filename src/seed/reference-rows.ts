@@ -15,7 +15,7 @@ export interface ReferenceRowsOptions {
   readonly now: Date;
 }
 
-// sync.md §5.5: character and corporation names expire after 7 days; station names never.
+// docs/sync.md §5.5: character and corporation names expire after 7 days; station names never.
 const PERSON_NAME_TTL_MS = 7 * 86_400_000;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * When a synthetic contract was issued, expires, was first and last seen by its region's sweeps, and
- * whether a sweep closed it (sync.md §5.1, §5.3). Ages follow a steady-state listing: a contract's
+ * whether a sweep closed it (docs/sync.md §5.1, §5.3). Ages follow a steady-state listing: a contract's
  * position in the id sequence picks its age, so ids grow with date_issued as ESI's do.
  */
 import type { Random } from './random.js';

@@ -107,7 +107,7 @@ const CHARACTER_COUNT = 6_000;
 const CORPORATION_COUNT = 1_500;
 const STRUCTURE_ID_MIN = 1_020_000_000_000;
 const SWEEP_MAX_AGE_SECONDS = 30 * 60;
-// The Forge ≈ 70 % (sync.md §9), then the other hubs' regions; the rest share what is left.
+// The Forge ≈ 70 % (docs/sync.md §9), then the other hubs' regions; the rest share what is left.
 const LEADING_REGION_SHARES = [70, 8, 5, 4, 3];
 const MINOR_REGIONS_SHARE = 10;
 const HUB_STATIONS = new Map<number, [stationId: number, share: number]>([
@@ -166,7 +166,7 @@ function distinctIds(count: number, min: number, max: number, random: Random): n
 }
 
 function buildPopulation(random: Random) {
-  // Characters: old ids (90–98 M) and post-2016 ids (2.112–2.13 G), as sync.md §10 lists them.
+  // Characters: old ids (90–98 M) and post-2016 ids (2.112–2.13 G), as docs/sync.md §10 lists them.
   const oldIds = distinctIds(Math.round(CHARACTER_COUNT * 0.65), 90_000_000, 98_000_000, random);
   const newIds = distinctIds(CHARACTER_COUNT - oldIds.length, 2_112_000_000, 2_130_000_000, random);
   const characterNames = uniqueNames(CHARACTER_COUNT, random, () => characterName(random));

@@ -1,9 +1,9 @@
-/** HTTP conditional-request rules of api.md §4–§5: the liveness instant, entity tags, If-None-Match. */
+/** HTTP conditional-request rules of docs/api.md §4–§5: the liveness instant, entity tags, If-None-Match. */
 import { createHash } from 'node:crypto';
 import { canonicalQueryKey } from './contract-query.params.js';
 import type { ContractListParams } from '../domain/contract-query.js';
 
-/** The liveness instant L: the request's arrival truncated down to the whole UTC minute (api.md §4). */
+/** The liveness instant L: the request's arrival truncated down to the whole UTC minute (docs/api.md §4). */
 export function livenessInstant(now: Date): Date {
   return new Date(Math.floor(now.getTime() / 60_000) * 60_000);
 }

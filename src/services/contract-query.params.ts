@@ -1,5 +1,5 @@
 /**
- * Request parsing for `GET /contracts/` and `GET /contracts/{contract_id}` (api.md §6.1–6.3, §9).
+ * Request parsing for `GET /contracts/` and `GET /contracts/{contract_id}` (docs/api.md §6.1–6.3, §9).
  *
  * One declarative table (`PARAMS`, in §6.1 order) drives parsing, the order of reported errors, the
  * canonical cache key and the OpenAPI documentation, so the four can never disagree.
@@ -50,7 +50,7 @@ interface Codec<T> {
 const INTEGER = /^[+-]?[0-9]+$/;
 const NUMBER = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$/;
 // Spellings that Rust's float parser (behind pydantic) reads as inf/NaN: the previous server answered
-// them with finite_number rather than float_parsing, and acceptance case 8 keeps that.
+// them with finite_number rather than float_parsing, and case 8 of the test suite keeps that.
 const NON_FINITE_WORD = /^[+-]?(inf|infinity|nan)$/i;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -185,7 +185,7 @@ function scalar<K extends ScalarField>(
     name,
     field,
     read(raw, errors) {
-      // Repeated scalars: the last occurrence wins and is the only one validated (api.md §6.2).
+      // Repeated scalars: the last occurrence wins and is the only one validated (docs/api.md §6.2).
       const input = Array.isArray(raw) ? raw.at(-1) : raw;
       if (input === undefined) return fallback;
       const parsed = codec.parse(input);

@@ -1,5 +1,5 @@
 /**
- * The read side's orchestration: conditional GETs (api.md §5), the result caches, and the choice
+ * The read side's orchestration: conditional GETs (docs/api.md §5), the result caches, and the choice
  * between the read model (memory, no database) and the SQL path (admission-controlled database
  * work). Both produce the same bytes; the model answers whenever it serves.
  */
@@ -47,8 +47,8 @@ export interface ContractReadServiceDeps {
   readonly cacheNamespace?: string;
 }
 
-// api.md §5: entries live at most 10 minutes and every key carries the generation. Entries whose
-// key carries the liveness minute can never be looked up after that minute (read-path.md §5).
+// docs/api.md §5: entries live at most 10 minutes and every key carries the generation. Entries whose
+// key carries the liveness minute can never be looked up after that minute (docs/read-path.md §5).
 const DETAIL_TTL_SECONDS = 600;
 const MINUTE_KEY_MARGIN_SECONDS = 5;
 const KEY_PREFIX = 'hangar-bay:api:v1';
@@ -226,7 +226,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         return answer(body, tagFor(generation), ifNoneMatch);
       }
       // A resource that may not exist answers 304 only once it is known to exist (a cached body, or
-      // the read), so neither `*` nor a forged tag turns a 404 into a 304 (api.md §5).
+      // the read), so neither `*` nor a forged tag turns a 404 into a 304 (docs/api.md §5).
       const knownTag = tagFor(deps.generation.latest());
       const hit = await cached(deps.sharedCache, 'detail', `${keyPrefix}:detail:${knownTag}`);
       if (hit) return answer(hit, knownTag, ifNoneMatch);

@@ -1,5 +1,5 @@
 /**
- * Admission control for request work that needs the database (read-path.md §3): at most
+ * Admission control for request work that needs the database (docs/read-path.md §3): at most
  * `maxConcurrent` at once, at most `maxQueued` waiting, none waiting longer than `queueTimeoutMs`.
  * Past those bounds the request is answered 503 at once instead of adding to an unbounded queue,
  * and a request whose client has gone leaves the queue.

@@ -2,7 +2,7 @@
  * The newest data generation this process knows of, kept current off the request path: a
  * LISTEN/NOTIFY subscription (drizzle/0003) announces every commit within milliseconds, and a poll
  * on its own connection every `pollMs` covers a dropped subscription. A request reads the value
- * without waiting for the database (read-path.md §3); during an outage it stays at the last value
+ * without waiting for the database (docs/read-path.md §3); during an outage it stays at the last value
  * seen, which is what the data still is as far as this process can know.
  */
 export interface GenerationTracker {

@@ -10,7 +10,7 @@ export interface ScrapeTimeSources {
 
 /**
  * One Prometheus registry per app instance (tests build many), holding the HTTP metrics of
- * api.md §11.4. Gauges backed by Postgres are read at scrape time so API-only replicas report them.
+ * docs/api.md §11.4. Gauges backed by Postgres are read at scrape time so API-only replicas report them.
  */
 export function createMetrics(sources: ScrapeTimeSources) {
   const registry = new Registry();

@@ -41,7 +41,7 @@ async function withinTimeout(probe: () => Promise<void>): Promise<'ok' | 'error'
   }
 }
 
-/** GET /ready (api.md §11.3): 503 only when the database is down; cache and staleness are reported. */
+/** GET /ready (docs/api.md §11.3): 503 only when the database is down; cache and staleness are reported. */
 export function createReadinessService(deps: ReadinessDeps) {
   return {
     async check() {
@@ -59,7 +59,7 @@ export function createReadinessService(deps: ReadinessDeps) {
         last_ingest_age_seconds: age,
         last_ingest_outcome: freshness.lastOutcome as 'success' | 'partial' | 'failure' | null,
         data_stale: age === null || age > 2 * deps.intervalSeconds,
-        // Added after api.md's six keys: a loading or lagging model never fails readiness (the SQL path answers).
+        // Added after docs/api.md's six keys: a loading or lagging model never fails readiness (the SQL path answers).
         read_model: deps.readModelStatus() ?? OFF,
       };
       return { statusCode: db === 'error' ? (503 as const) : (200 as const), body };

@@ -1,5 +1,5 @@
 /**
- * The answers for work that could not be done (read-path.md §3–§4): 503s with Retry-After for an
+ * The answers for work that could not be done (docs/read-path.md §3–§4): 503s with Retry-After for an
  * overloaded or unavailable database, and 499 for a client that went away. Never a 500 for a
  * dependency that is down.
  */

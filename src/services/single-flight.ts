@@ -1,5 +1,5 @@
 /**
- * Concurrent identical cache misses computed once (read-path.md §3). The shared work is cancelled
+ * Concurrent identical cache misses computed once (docs/read-path.md §3). The shared work is cancelled
  * (its AbortSignal fires) only when every request waiting for it has gone; a request that goes
  * stops waiting at once.
  */

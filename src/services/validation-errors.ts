@@ -1,5 +1,5 @@
 /**
- * The 422 vocabulary of api.md §6.3. Types, messages and ctx mirror pydantic's so that the web client,
+ * The 422 vocabulary of docs/api.md §6.3. Types, messages and ctx mirror pydantic's so that the web client,
  * whose error handling was written against the previous (FastAPI) server, sees identical bodies.
  */
 

@@ -15,7 +15,7 @@ export function isConnectionError(error: unknown): boolean {
   return false;
 }
 
-/** sync.md §8 "Postgres restart mid-run": a step is retried after 1, 2 and 4 s, then the run fails. */
+/** docs/sync.md §8 "Postgres restart mid-run": a step is retried after 1, 2 and 4 s, then the run fails. */
 export const DB_RETRY_DELAYS_MS = [1000, 2000, 4000] as const;
 
 export async function withDbRetry<T>(

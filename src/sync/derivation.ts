@@ -3,13 +3,13 @@ import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import type { DerivationSource, DerivedUpdate, EnrichedItemRow } from '../repositories/items.repository.js';
 import type { ResolvedType } from './universe.js';
 
-/** Backoff shared by the items queue and the enrichment catch-up (sync.md §5.4). */
+/** Backoff shared by the items queue and the enrichment catch-up (docs/sync.md §5.4). */
 export function backoffDelayMs(attempts: number, random: () => number): number {
   const base = Math.min(6 * 3_600_000, 5 * 60_000 * 2 ** Math.max(0, attempts - 1));
   return base * (0.8 + 0.4 * random());
 }
 
-/** An item's enrichment columns from its type's resolution (sync.md §5.5 "Per item"). */
+/** An item's enrichment columns from its type's resolution (docs/sync.md §5.5 "Per item"). */
 export function enrichmentColumns(resolved: ResolvedType | undefined) {
   const categoryId = resolved?.categoryId ?? null;
   return {
@@ -23,7 +23,7 @@ export function enrichmentColumns(resolved: ResolvedType | undefined) {
 
 /**
  * The stored derived fields and enrichment state of one contract from its current facts, items
- * and the category names (api.md §8, sync.md §5.5). Complete iff every item row has a type name
+ * and the category names (docs/api.md §8, docs/sync.md §5.5). Complete iff every item row has a type name
  * and a category.
  */
 export function deriveUpdate(source: DerivationSource, categoryNames: ReadonlyMap<number, string>, now: Date, random: () => number): DerivedUpdate {

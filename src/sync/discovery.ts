@@ -83,7 +83,7 @@ function earliestExpiry(outcomes: readonly PageOutcome[]): number | null {
 }
 
 /**
- * Discovery of one due region (sync.md §5.1–5.3): read and validate a snapshot, write it in
+ * Discovery of one due region (docs/sync.md §5.1–5.3): read and validate a snapshot, write it in
  * batches of 500 (one transaction each), then close what it no longer lists.
  */
 export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counters: RegionCounters): Promise<RegionSweepResult> {
@@ -222,7 +222,7 @@ async function writeBatch(
 export type ClosureResult = 'closed' | 'held' | 'superseded';
 
 /**
- * Closure and the region's bookkeeping in one transaction (sync.md §5.3), fenced by the region's
+ * Closure and the region's bookkeeping in one transaction (docs/sync.md §5.3), fenced by the region's
  * row lock: a sweep whose snapshot is not newer than the one recorded closes nothing.
  */
 export async function closeRegion(

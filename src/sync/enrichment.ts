@@ -45,13 +45,13 @@ export async function rederive(deps: EnrichmentDeps, contractIds: readonly numbe
   return changed;
 }
 
-/** Phase (b): station systems, then names, for open contracts lacking them (sync.md §5.5). */
+/** Phase (b): station systems, then names, for open contracts lacking them (docs/sync.md §5.5). */
 export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
   const categoryNames = await retry(() => deps.universe.categoryNames(deps.db));
   // A courier's label names its destination, so a new end location name changes it. It is
   // re-derived in the commit that sets the name: a crash in between would leave the old label
-  // behind for good, as no later run sees the name change again (sync.md I3).
+  // behind for good, as no later run sees the name change again (docs/sync.md §1 I3).
   const relabel = async (tx: Executor, contractIds: readonly number[]) => {
     if (contractIds.length === 0) return;
     const sources = await deps.items.derivationSources(tx, contractIds);
@@ -112,7 +112,7 @@ export async function runEnrichmentCatchUp(deps: EnrichmentDeps, deadline: numbe
 }
 
 /**
- * Self-healing of the taxonomy (sync.md §5.5): every category of a cached group gets resolved,
+ * Self-healing of the taxonomy (docs/sync.md §5.5): every category of a cached group gets resolved,
  * and compositions still showing an unnamed category whose name is now known are re-derived.
  */
 export async function healTaxonomy(deps: EnrichmentDeps): Promise<void> {

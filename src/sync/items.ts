@@ -35,12 +35,12 @@ type FetchOutcome =
   | { kind: 'unavailable'; status: number }
   | { kind: 'failure'; reason: string };
 
-/** A transaction holds at most 50 contracts or 5,000 item rows (sync.md §5.4). */
+/** A transaction holds at most 50 contracts or 5,000 item rows (docs/sync.md §5.4). */
 const MAX_CONTRACTS_PER_WRITE = 50;
 const MAX_ROWS_PER_WRITE = 5000;
 const QUEUE_BATCH = 500;
 
-/** Every page of one contract's items, complete and valid, or no items at all (sync.md §5.4). */
+/** Every page of one contract's items, complete and valid, or no items at all (docs/sync.md §5.4). */
 async function fetchContractItems(deps: ItemsDeps, contractId: number): Promise<FetchOutcome> {
   const items: EsiContractItem[] = [];
   const records = new Set<number>();
@@ -113,7 +113,7 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
     );
     counters.itemsFetched += batch.length;
     counters.itemRows += rows.length;
-    // An enrichment failure (a type left unresolved) is routine and retried: counted in errors only (sync.md §5.6).
+    // An enrichment failure (a type left unresolved) is routine and retried: counted in errors only (docs/sync.md §5.6).
     counters.errors += incomplete;
   }
 

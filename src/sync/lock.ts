@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import postgres from 'postgres';
 
-/** One sync run at a time across every replica and the CLI (sync.md §5.7). */
+/** One sync run at a time across every replica and the CLI (docs/sync.md §5.7). */
 export interface RunLock {
   acquire(): Promise<'acquired' | 'held' | 'unavailable'>;
   /** True once the lock can no longer be trusted; the run must stop at its next safe point. */

@@ -1,4 +1,4 @@
-/** The sync engine's view of ESI facts, after tolerant parsing (sync.md §2.1, §2.2). */
+/** The sync engine's view of ESI facts, after tolerant parsing (docs/sync.md §2.1, §2.2). */
 
 export interface ListingContract {
   readonly contractId: number;

@@ -12,12 +12,12 @@ export interface SyncScheduleOptions {
 
 /**
  * Longest a shutdown waits for a running sync to reach its next safe point: the process must be
- * gone within 10 s (sync.md §5.7), and Fastify gives a close hook no more than 10 s either.
+ * gone within 10 s (docs/sync.md §5.7), and Fastify gives a close hook no more than 10 s either.
  */
 const STOP_GRACE_MS = 9_000;
 
 /**
- * The in-process sync schedule (sync.md §5.7): one job `sync` every AGGREGATION_INTERVAL_SECONDS,
+ * The in-process sync schedule (docs/sync.md §5.7): one job `sync` every AGGREGATION_INTERVAL_SECONDS,
  * also at startup, never overlapping itself. Closing the app stops the schedule and asks a running
  * sync to stop at its next safe point.
  */

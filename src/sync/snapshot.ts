@@ -1,4 +1,4 @@
-/** Validation of one region's listing sweep as a single consistent snapshot (sync.md §5.1 step 4). */
+/** Validation of one region's listing sweep as a single consistent snapshot (docs/sync.md §5.1 step 4). */
 import type { ParsedListingRow } from '../esi/payloads.js';
 
 export const LISTING_PAGE_SIZE = 1000;
@@ -33,7 +33,7 @@ function httpDate(text: string | null): Date | null {
   return Number.isNaN(parsed) ? null : new Date(parsed);
 }
 
-/** N from page 1 (sync.md §5.1 step 2), or null when the sweep is inconsistent from the start. */
+/** N from page 1 (docs/sync.md §5.1 step 2), or null when the sweep is inconsistent from the start. */
 export function pageCountFrom(first: SweepPage): number | null {
   if (first.xPages !== null) return first.xPages >= 1 ? first.xPages : null;
   if (first.rows === null) return null;

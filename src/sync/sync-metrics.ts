@@ -11,7 +11,7 @@ type RegionGaugeRow = {
 };
 
 /**
- * Sync metrics of sync.md §5.6. Counters move in the process that runs the sync; the gauges backed
+ * Sync metrics of docs/sync.md §5.6. Counters move in the process that runs the sync; the gauges backed
  * by Postgres (regions, items queue) are read at scrape time so every replica reports them.
  */
 export function createSyncMetrics(registry: Registry, db: Executor) {

@@ -70,7 +70,7 @@ const BULK_CHANGE_ROWS = 1000;
 const RETENTION_BATCH = 1000;
 const RUN_RECORD_DAYS = 90;
 
-/** The run lifecycle of sync.md §5.0: skip, record, phases (a)–(e), finish, release. */
+/** The run lifecycle of docs/sync.md §5.0: skip, record, phases (a)–(e), finish, release. */
 export function createSyncRunner(deps: SyncRunnerDeps) {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
@@ -265,7 +265,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     if (failure) throw failure.reason;
   }
 
-  /** Phase (e): retention (sync.md §5.8), one bounded transaction at a time. */
+  /** Phase (e): retention (docs/sync.md §5.8), one bounded transaction at a time. */
   async function retain(log: Logger): Promise<void> {
     const cutoff = new Date(now().getTime() - deps.config.retentionDays * 86_400_000);
     let deleted = 0;

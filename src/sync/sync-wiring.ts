@@ -35,7 +35,7 @@ export type SyncConfig = Pick<
 
 export interface SyncWiringOptions {
   readonly config: SyncConfig;
-  /** The sync's own pool, with its lock and statement timeouts (sync.md §4). */
+  /** The sync's own pool, with its lock and statement timeouts (docs/sync.md §4). */
   readonly db: Database;
   readonly databaseUrl: string;
   readonly cache: KeyValueCache;
@@ -79,7 +79,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
     config,
     dispatcher: options.dispatcher ?? createEsiDispatcher(config),
     governor,
-    // Receive times (and so next-poll times, sync.md §3.3) follow the sync's clock; waits stay real.
+    // Receive times (and so next-poll times, docs/sync.md §3.3) follow the sync's clock; waits stay real.
     ...(injectedNow ? { clock: { now: () => injectedNow().getTime(), sleep: systemClock.sleep } } : {}),
     onResponse: esiMetrics.onResponse,
   });

@@ -13,11 +13,11 @@ export interface UniverseDeps {
   readonly syncWrites: Pick<SyncWriteRepository, 'bumpGeneration'>;
   readonly now: () => Date;
   readonly logger: Logger;
-  /** Waits between database retries (sync.md §8); tests inject a fast one. */
+  /** Waits between database retries (docs/sync.md §8); tests inject a fast one. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** What an item needs from the type → group → category chain (sync.md §5.5). */
+/** What an item needs from the type → group → category chain (docs/sync.md §5.5). */
 export interface ResolvedType {
   typeName: string | null;
   groupId: number | null;
@@ -26,7 +26,7 @@ export interface ResolvedType {
 }
 
 const NOT_FOUND_MEMORY_MS = 24 * 3_600_000;
-/** E3 accepts at most 1000 ids per request, at most 2 chunks in flight (sync.md §5.5). */
+/** E3 accepts at most 1000 ids per request, at most 2 chunks in flight (docs/sync.md §5.5). */
 const NAMES_CHUNK = 1000;
 const NAMES_IN_FLIGHT = 2;
 const NEVER_EXPIRING = new Set(['station', 'solar_system', 'constellation', 'region', 'inventory_type', 'faction']);

@@ -1,7 +1,7 @@
 /**
- * What the fake ESI remembers about its clients: the error budget (sync.md §3.5: ~100 errors per
+ * What the fake ESI remembers about its clients: the error budget (docs/sync.md §3.5: ~100 errors per
  * fixed 60 s window, then 420 everywhere), statistics, the request log, and the manners checks
- * (missing headers, early listing polls) the acceptance tests assert on.
+ * (missing headers, early listing polls) the tests assert on.
  */
 import { ROUTE_TEMPLATES, type EsiRouteId, type FakeEsiStats, type LoggedStatus, type RequestLogEntry } from './types.js';
 
@@ -120,7 +120,7 @@ export class Recorder {
 
   /**
    * Whether a listing request comes before the page's expiry while its last answer was a 200/304
-   * (sync.md I6: the only allowed exception is the immediate re-read of an inconsistent sweep,
+   * (docs/sync.md §1 I6: the only allowed exception is the immediate re-read of an inconsistent sweep,
    * which the tests account for themselves). Counted per region.
    */
   checkEarly(regionId: number, page: number, now: number): boolean {

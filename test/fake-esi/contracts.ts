@@ -162,7 +162,7 @@ export function listingRow(pop: Population, c: ContractRecord): Record<string, u
   return row;
 }
 
-/** Fields of sync.md §2.1 that ESI may omit. */
+/** Fields of docs/sync.md §2.1 that ESI may omit. */
 export const OPTIONAL_LISTING_FIELDS: readonly string[] = [
   'price', 'buyout', 'reward', 'collateral', 'days_to_complete', 'start_location_id', 'end_location_id',
   'for_corporation', 'title', 'volume',

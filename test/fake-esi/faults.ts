@@ -1,5 +1,5 @@
 /**
- * The switchable faults of sync.md §8: storage, validation, request matching and the
+ * The switchable faults of docs/sync.md §8: storage, validation, request matching and the
  * times/skip/probability bookkeeping. What a fault does is up to the route handlers and the
  * server; this module only decides whether it applies to a request.
  */

@@ -1,5 +1,5 @@
 /**
- * Offline fake ESI (sync.md §10) for tests, benchmarks and the demo.
+ * Offline fake ESI (docs/sync.md §10) for tests, benchmarks and the demo.
  *
  *   const esi = await startFakeEsi({ clock: 'virtual', startTime: '2026-07-21T12:00:00Z' });
  *   // ESI_BASE_URL = esi.url; esi.control.advance(1800); esi.control.addFault({ kind: 'status', route: 'E1', page: 2, times: 3 });

@@ -9,13 +9,13 @@ import type { ContractRecord } from './contracts.js';
 import type { Population } from './population.js';
 import { Rng, rngFor, unitHash } from './random.js';
 
-/** Fields of sync.md §2.2 that ESI may omit. */
+/** Fields of docs/sync.md §2.2 that ESI may omit. */
 export const OPTIONAL_ITEM_FIELDS: readonly string[] = [
   'is_blueprint_copy', 'item_id', 'runs', 'material_efficiency', 'time_efficiency',
 ];
 
 /**
- * Rows in a contract: median 1, mean ≈ 4.5, p99 ≈ 16 (sync.md §9), capped at `max`; a rare bulk lot
+ * Rows in a contract: median 1, mean ≈ 4.5, p99 ≈ 16 (docs/sync.md §9), capped at `max`; a rare bulk lot
  * goes up to `max` (the largest real list seen had 422 rows).
  */
 export function seededItemCount(seed: number, id: number, max: number): number {

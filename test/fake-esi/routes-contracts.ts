@@ -1,6 +1,6 @@
 /**
  * E1 (region listing pages) and E2 (contract items) with ESI's semantics and the listing/item
- * faults of sync.md §8 applied on the way out.
+ * faults of docs/sync.md §8 applied on the way out.
  */
 import { ITEM_BEARING_TYPES, OPTIONAL_LISTING_FIELDS, listingRow } from './contracts.js';
 import type { ActiveFault, FaultHook } from './faults.js';

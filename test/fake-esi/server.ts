@@ -27,7 +27,7 @@ const ROUTES: readonly RouteDef[] = [
   { route: 'E7', pattern: /^\/universe\/categories\/(\d+)$/, method: 'GET' },
 ];
 
-/** Request headers kept in the log: what sync.md §3.1 says a client must (or must not) send. */
+/** Request headers kept in the log: what docs/sync.md §3.1 says a client must (or must not) send. */
 const LOGGED_HEADERS = [
   'user-agent', 'x-compatibility-date', 'accept', 'accept-encoding', 'accept-language', 'content-type', 'if-none-match',
   'cache-control', 'authorization',

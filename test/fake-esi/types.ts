@@ -1,11 +1,11 @@
 /**
- * Public types of the offline fake ESI (sync.md §10): options, fault shapes, statistics, the
+ * Public types of the offline fake ESI (docs/sync.md §10): options, fault shapes, statistics, the
  * request log and the control surface. Kept JSON-friendly because the same shapes travel over the
  * `/_fake/` control API.
  */
 import type { ClockMode } from './clock.js';
 
-/** E1–E7 of sync.md §2. */
+/** E1–E7 of docs/sync.md §2. */
 export type EsiRouteId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7';
 
 export const ROUTE_TEMPLATES: Readonly<Record<EsiRouteId | 'unknown', string>> = {
@@ -40,7 +40,7 @@ export interface FaultMatch {
 }
 
 /**
- * One injectable fault (sync.md §8). Default routes: E1–E7 unless noted. Defaults for E1 page
+ * One injectable fault (docs/sync.md §8). Default routes: E1–E7 unless noted. Defaults for E1 page
  * faults: `xpages-change`, `last-modified` and `duplicate-id` hit pages ≥ 2, `page-past-end` hits
  * pages past the last one, unless `page` names others.
  */
@@ -92,7 +92,7 @@ export type FaultSpec = FaultMatch &
         value?: string;
         share?: number;
       }
-    | /** E1/E2: optional fields removed (default all of sync.md §2.1/§2.2) on a share of rows (default 1). */ {
+    | /** E1/E2: optional fields removed (default all of docs/sync.md §2.1/§2.2) on a share of rows (default 1). */ {
         kind: 'strip-optional';
         fields?: readonly string[];
         share?: number;
@@ -143,7 +143,7 @@ export interface FakeEsiOptions {
   /** Extra prefix every route is also served under, e.g. `/esi`. */
   basePath?: string;
   seed?: number;
-  /** Number of regions (1–21), in sync.md §10 order. */
+  /** Number of regions (1–21), in docs/sync.md §10 order. */
   regions?: number;
   /** Contracts per region (default 2,000). */
   contracts?: number;

@@ -1,6 +1,6 @@
 /**
  * The fake universe's moving parts: per region, the working set of open contracts and the
- * published listing generations (sync.md §10 "Time and churn").
+ * published listing generations (docs/sync.md §10 "Time and churn").
  *
  * Regeneration is lazy but sits on a fixed grid: generation g of a region is published at
  * LM₀ + g × period (LM₀ = start minus a seeded per-region phase), so what a region lists at a given

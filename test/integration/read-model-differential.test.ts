@@ -1,5 +1,5 @@
 /**
- * The read model and the SQL path give byte-identical answers (read-path.md §2): random valid list
+ * The read model and the SQL path give byte-identical answers (docs/read-path.md §2): random valid list
  * queries (every parameter, sort, direction, page and size, at several liveness instants) over a
  * seeded corpus, compared body for body, through several generations of churn that the model
  * follows by deltas only (closures, reopenings, deletions, new contracts, changed prices, items,

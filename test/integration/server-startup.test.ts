@@ -1,7 +1,7 @@
 /**
  * The real entry point (`src/server.ts`, as `npm start` runs it) in a child process: fail-fast
- * configuration (acceptance 128) and zero-configuration startup on the embedded database, the
- * ESI_USER_AGENT warning and an ESI base URL with a path prefix (acceptance 130).
+ * configuration (case 128) and zero-configuration startup on the embedded database, the
+ * ESI_USER_AGENT warning and an ESI base URL with a path prefix (case 130).
  *
  * `node --import <tsx loader>` rather than `npx tsx`: one process, so its exit status and signals
  * are the server's own. The child runs in a temporary working directory with a minimal
@@ -215,7 +215,7 @@ afterEach(async () => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('fail fast on a bad configuration (acceptance 128)', () => {
+describe('fail fast on a bad configuration (case 128)', () => {
   it('ESI_MAX_RPS=fast PORT=65536 → exit 78 within seconds, one config line per problem on stderr, nothing else', async () => {
     const { proc, exit, elapsedMs } = await runToExit({ ESI_MAX_RPS: 'fast', PORT: '65536' }, null);
     expect(exit).toEqual({ code: 78, signal: null });
@@ -228,7 +228,7 @@ describe('fail fast on a bad configuration (acceptance 128)', () => {
     expect(proc.stdout).toBe('');
   });
 
-  it('the four messages of sync.md §7 exactly; no port, no connection, no embedded database before exiting', { timeout: 90_000 }, async () => {
+  it('the four messages of docs/sync.md §7 exactly; no port, no connection, no embedded database before exiting', { timeout: 90_000 }, async () => {
     const port = await freePort();
     const redis = await sentinel();
     const esi = await sentinel();
@@ -284,7 +284,7 @@ describe('fail fast on a bad configuration (acceptance 128)', () => {
   });
 });
 
-describe('startup (acceptance 130)', () => {
+describe('startup (case 130)', () => {
   it(
     'DATABASE_URL unset → serves from an embedded PostgreSQL in EMBEDDED_DB_DIR; SIGTERM → exit 0 within 10 s',
     { timeout: 180_000 },

@@ -57,7 +57,7 @@ describe('sync against the fake ESI', () => {
     expect(after[0]!.generation).toBe(before[0]!.generation);
   });
 
-  it('--refresh-universe refetches cached types, groups and categories and re-enriches with no item refetch (sync.md §5.5, §6)', { timeout: 120_000 }, async () => {
+  it('--refresh-universe refetches cached types, groups and categories and re-enriches with no item refetch (docs/sync.md §5.5, §6)', { timeout: 120_000 }, async () => {
     esi.control.resetStats();
     const result = await t.sync.runner.run({ trigger: 'cli', itemsBudgetMs: null, refreshUniverse: true });
     expect(result.kind === 'finished' && result.outcome).toBe('success');

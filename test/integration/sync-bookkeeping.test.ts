@@ -1,4 +1,4 @@
-// Run records, outcomes and the data generation against the fake ESI (sync.md §5.0, §5.6).
+// Run records, outcomes and the data generation against the fake ESI (docs/sync.md §5.0, §5.6).
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
@@ -10,7 +10,7 @@ import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../supp
 
 const DAY = 86_400_000;
 
-describe('bookkeeping (sync §5.6) against the fake ESI', () => {
+describe('bookkeeping (docs/sync.md §5.6) against the fake ESI', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -60,7 +60,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     esi.control.advance(Math.max(0, Math.ceil((latest - now()) / 1000)));
   }
 
-  it('114: two due regions committed → one `run` record (success) and two `region` records whose counters match the fake ESI', async () => {
+  it('two due regions committed → one `run` record (success) and two `region` records whose counters match the fake ESI (case 114)', async () => {
     const [big, small] = [10000301, 10000302];
     esi.control.setRows(big, rows(500_000_000, 1500, now()), { lastModified: now() });
     esi.control.setRows(small, rows(501_000_000, 300, now()), { lastModified: now() });
@@ -109,7 +109,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     }
   });
 
-  it('115: one region 404 → run partial; every attempted region failing → failure; none due → success with no ESI request', async () => {
+  it('one region 404 → run partial; every attempted region failing → failure; none due → success with no ESI request (case 115)', async () => {
     const [R, lost1, lost2] = [10000303, 10000398, 10000399];
     esi.control.setRows(R, rows(502_000_000, 10, now()), { lastModified: now() });
     expect(await runRecord((await run([R, lost1])).runId)).toMatchObject({ outcome: 'partial' });
@@ -121,7 +121,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(esi.control.requests({ route: 'E1', since })).toEqual([]);
   });
 
-  it('115: SIGTERM → `partial` `shutdown`; a killed run\'s record → `failure` `abandoned` at the next run', async () => {
+  it('SIGTERM → `partial` `shutdown`; a killed run\'s record → `failure` `abandoned` at the next run (case 115)', async () => {
     const R = 10000304;
     esi.control.setRows(R, rows(503_000_000, 10, now()), { lastModified: now() });
     const stopped = await t.sync.runner.run({
@@ -138,7 +138,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(await runRecord(next.runId)).toMatchObject({ outcome: 'success' });
   });
 
-  it('115: lock lost mid-run → `failure` `lock_lost`, nothing more written', { timeout: 90_000 }, async () => {
+  it('lock lost mid-run → `failure` `lock_lost`, nothing more written (case 115)', { timeout: 90_000 }, async () => {
     const R = 10000305;
     // Page 1 with 10 s left makes the sweep wait; meanwhile the lock's connection is killed.
     esi.control.setRows(R, rows(504_000_000, 10, now()), { lastModified: Math.floor(now() / 1000) * 1000 - 1_790_000 });
@@ -153,7 +153,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(await count(sql`region_id = ${R}`)).toBe(0);
   });
 
-  it('115: item and enrichment failures only raise `errors`; the run stays a success', { timeout: 90_000 }, async () => {
+  it('item and enrichment failures only raise `errors`; the run stays a success (case 115)', { timeout: 90_000 }, async () => {
     const R = 10000306;
     const ids = [505_000_001, 505_000_002, 505_000_003];
     esi.control.setRows(R, ids.map((id) => row(id, now())), { lastModified: now() });
@@ -168,7 +168,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(await runRecord(result.runId)).toMatchObject({ outcome: 'success', errors: 1 + incomplete });
   });
 
-  it('116: G unchanged by an all-`unchanged` run that writes run records, poll times, page cache and item backoff; E2–E7 never conditional', async () => {
+  it('G unchanged by an all-`unchanged` run that writes run records, poll times, page cache and item backoff; E2–E7 never conditional (case 116)', async () => {
     const R = 10000307;
     const ids = Array.from({ length: 6 }, (_, i) => 506_000_001 + i);
     esi.control.setRows(R, ids.map((id) => row(id, now())), { lastModified: now() });
@@ -196,7 +196,7 @@ describe('bookkeeping (sync §5.6) against the fake ESI', () => {
     expect(universe.filter((e) => e.headers['if-none-match'] !== undefined)).toEqual([]);
   });
 
-  it('116: G +1 for each commit with inserts, restamps, closures, reopens, systems, names, items, taxonomy rows, enrichment, retention', { timeout: 90_000 }, async () => {
+  it('G +1 for each commit with inserts, restamps, closures, reopens, systems, names, items, taxonomy rows, enrichment, retention (case 116)', { timeout: 90_000 }, async () => {
     const R = 10000308;
     const listing = [507_000_001, 507_000_002, 507_000_003].map((id) => row(id, now(), { start_location_id: JITA, end_location_id: JITA }));
     const withdrawn = row(507_000_004, now());

@@ -57,7 +57,7 @@ const PROGRESS_FIELDS = [
   'phase', 'region_id', 'pages_done', 'pages_total', 'contracts_new', 'contracts_closed', 'items_done', 'items_total', 'rate_per_s', 'eta_s',
 ];
 
-describe('sync CLI (sync.md §6)', () => {
+describe('sync CLI (docs/sync.md §6)', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let baseEnv: Record<string, string>;

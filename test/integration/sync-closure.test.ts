@@ -1,4 +1,4 @@
-// Writes and closure against the fake ESI (sync.md §5.2–5.3): batches, re-sightings, bad rows, closure rules.
+// Writes and closure against the fake ESI (docs/sync.md §5.2–5.3): batches, re-sightings, bad rows, closure rules.
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
@@ -16,10 +16,10 @@ import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../supp
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** Contract ids of a test region: 100,000 apart, clear of the acceptance ids 3000000xx. */
+/** Contract ids of a test region: 100,000 apart, clear of the test-case ids 3000000xx. */
 const idsOf = (R: number) => 400_000_000 + (R % 1000) * 100_000;
 
-describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
+describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -65,7 +65,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     esi.control.advance(Math.max(0, Math.ceil(((await region(r)).next - now()) / 1000)));
   }
 
-  it('93: 1,201 new contracts → write transactions of 500, 500, 201 (G +3); 500 → one; 501 → two; all rows present', async () => {
+  it('1,201 new contracts → write transactions of 500, 500, 201 (G +3); 500 → one; 501 → two; all rows present (case 93)', async () => {
     const cases: [number, number, number[]][] = [[10000201, 1201, [500, 500, 201]], [10000202, 500, [500]], [10000203, 501, [500, 1]]];
     for (const [R, size, batches] of cases) {
       esi.control.setRows(R, rows(idsOf(R), size, now()), { lastModified: now() });
@@ -78,7 +78,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     }
   });
 
-  it('94: re-sighting a fetched, enriched contract changes only last_seen_at (no E2, listing price ignored); another region keeps it', async () => {
+  it('re-sighting a fetched, enriched contract changes only last_seen_at (no E2, listing price ignored); another region keeps it (case 94)', async () => {
     const at = now();
     const issued = Math.floor(at / 1000) * 1000 - DAY;
     const expires = issued + 8 * DAY;
@@ -115,7 +115,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(t.logs.some((l) => l.run_id === domain.runId && String(l.msg).includes('keep their region'))).toBe(true);
   });
 
-  it('95: a CHECK constraint rejecting 300000123 in a 500-row batch → row by row: 499 stored, it skipped, logged, errors 1, partial; the run continues', async () => {
+  it('a CHECK constraint rejecting 300000123 in a 500-row batch → row by row: 499 stored, it skipped, logged, errors 1, partial; the run continues (case 95)', async () => {
     const [R, other] = [10000205, 10000206];
     await db.db.execute(sql`ALTER TABLE contracts ADD CONSTRAINT test_reject_300000123 CHECK (contract_id <> 300000123) NOT VALID`);
     try {
@@ -135,7 +135,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     }
   });
 
-  it('96: stored issuer_name "Pilot A" is kept when E3 fails after the entry expires or 404s that id; "Pilot B" after 7 days → updated, G +1', async () => {
+  it('stored issuer_name "Pilot A" is kept when E3 fails after the entry expires or 404s that id; "Pilot B" after 7 days → updated, G +1 (case 96)', async () => {
     const R = 10000217;
     const pilot = 90_000_096;
     esi.control.setName(pilot, 'Pilot A', 'character');
@@ -170,7 +170,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await generation()).toBe(before + 1);
   });
 
-  it('97: a snapshot T lacking 3 of 10: date_expired ≤ T → expired (including = T), else gone, closed_at = T; failed sweeps, skipped rows and items 204/403/404 close nothing', async () => {
+  it('a snapshot T lacking 3 of 10: date_expired ≤ T → expired (including = T), else gone, closed_at = T; failed sweeps, skipped rows and items 204/403/404 close nothing (case 97)', async () => {
     const R = 10000207;
     const T1 = Math.floor(now() / 1000) * 1000;
     const T2 = T1 + 1800_000;
@@ -208,7 +208,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await transactionSizes(sql`region_id = ${R}`)).toEqual([7, 3]);
   });
 
-  describe('98: the mass-drop guard', () => {
+  describe('the mass-drop guard (case 98)', () => {
     async function shrink(R: number, from: number, size: number) {
       esi.control.setRows(R, rows(idsOf(R), from, now()), { lastModified: now() });
       await discover([R]);
@@ -258,7 +258,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     });
   });
 
-  it('99: a possibly truncated region closes only up to max(S) = M: absent M+1 stays open, absent M−1 closes', async () => {
+  it('a possibly truncated region closes only up to max(S) = M: absent M+1 stays open, absent M−1 closes (case 99)', async () => {
     const R = 10000211;
     const M = 350_001_001;
     esi.control.setRows(R, [...rows(350_000_000, 999, now()), ...rows(M - 1, 3, now())], { lastModified: now() });
@@ -272,7 +272,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await count(sql`contract_id = ${M + 1} AND closed_at IS NULL`)).toBe(1);
   });
 
-  it('99: one sweep closing 10,001 contracts (id sets over 10,000) succeeds', { timeout: 120_000 }, async () => {
+  it('one sweep closing 10,001 contracts (id sets over 10,000) succeeds (case 99)', { timeout: 120_000 }, async () => {
     const R = 10000212;
     esi.control.setRows(R, rows(360_000_000, 11_200, now()), { lastModified: now() });
     expect((await discover([R])).regions).toEqual([{ regionId: R, outcome: 'success', detail: null }]);
@@ -284,7 +284,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect((await region(R)).open).toBe(1199);
   });
 
-  it('100: listed again → reopened (contracts_reopened 1, G +1)', async () => {
+  it('listed again → reopened (contracts_reopened 1, G +1) (case 100)', async () => {
     const R = 10000213;
     const [a, b, c] = [row(370_000_001, now()), row(370_000_002, now()), row(370_000_003, now())];
     esi.control.setRows(R, [a, b, c], { lastModified: now() });
@@ -303,7 +303,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await count(sql`contract_id = 370000003 AND closed_at IS NULL AND close_reason IS NULL AND last_seen_at = ${iso(now())}::timestamptz`)).toBe(1);
   });
 
-  it('100: a region down from 3 pages to 2 → its stored page 3 is deleted when the sweep commits', async () => {
+  it('a region down from 3 pages to 2 → its stored page 3 is deleted when the sweep commits (case 100)', async () => {
     const R = 10000214;
     esi.control.setRows(R, rows(380_000_000, 2001, now()), { lastModified: now() });
     await discover([R]);
@@ -315,7 +315,7 @@ describe('writes and closure (sync §5.2–5.3) against the fake ESI', () => {
     expect(await t.container.listingCache.get(listingPageKey(R, 2))).not.toBeNull();
   });
 
-  it('100: a crash after the batches, before the closure commit → the next run (same T) ends as an uninterrupted run', async () => {
+  it('a crash after the batches, before the closure commit → the next run (same T) ends as an uninterrupted run (case 100)', async () => {
     // Two regions get the same listings (ids offset by `base`); the closure of `crashed` is aborted once.
     const [crashed, twin] = [10000215, 10000216];
     const base = { [crashed]: 390_000_000, [twin]: 391_000_000 } as Record<number, number>;

@@ -80,7 +80,7 @@ async function startPostgresProxy(databaseUrl: string) {
   return { url: proxied.toString(), stop, start: listen };
 }
 
-describe('convergence after crashes (sync.md I3, §8)', () => {
+describe('convergence after crashes (docs/sync.md §1 I3, §8)', () => {
   it('Postgres unavailable mid-run: the step is retried after 1, 2 and 4 s, the run ends failure; the next run converges (case 126)', { timeout: 90_000 }, async () => {
     const db = await createTestDatabase();
     cleanup.push(() => db.drop());

@@ -1,4 +1,4 @@
-// Discovery against the fake ESI (sync.md §3.3–3.4, §5.1): poll times, conditional requests, snapshot validation.
+// Discovery against the fake ESI (docs/sync.md §3.3–3.4, §5.1): poll times, conditional requests, snapshot validation.
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listingPageKey } from '../../src/esi/listing-pages.js';
@@ -10,7 +10,7 @@ import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../supp
 
 const httpDate = (ms: number) => new Date(ms).toUTCString();
 
-describe('discovery (sync §5.1) against the fake ESI', () => {
+describe('discovery (docs/sync.md §5.1) against the fake ESI', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -55,7 +55,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     esi.control.advance(Math.max(0, Math.ceil((next! - now()) / 1000)));
   }
 
-  it('87: X-Pages 3 with 1000/1000/500 rows at one Last-Modified T → 2,500 contracts seen at T, exactly 3 E1 requests', async () => {
+  it('X-Pages 3 with 1000/1000/500 rows at one Last-Modified T → 2,500 contracts seen at T, exactly 3 E1 requests (case 87)', async () => {
     const R = 10000101;
     const T = Math.floor(now() / 1000) * 1000 - 100_000;
     esi.control.setRows(R, rows(310_000_000, 2500, now()), { lastModified: T });
@@ -70,7 +70,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(await regionRun(result.runId, R)).toMatchObject({ outcome: 'success', pages_fetched: 3, contracts_new: 2500 });
   });
 
-  it('87: a fault on the first read only → the re-read commits, and its requests are the only early polls', async () => {
+  it('a fault on the first read only → the re-read commits, and its requests are the only early polls (case 87)', async () => {
     const R = 10000102;
     esi.control.setRows(R, rows(311_000_000, 1500, now()), { lastModified: now() });
     esi.control.addFault({ kind: 'xpages-change', route: 'E1', regionId: R, page: 2, times: 1 });
@@ -126,7 +126,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     },
   );
 
-  it('89: no X-Pages: 400 rows → N = 1, consistent; 1000 rows → inconsistent', async () => {
+  it('no X-Pages: 400 rows → N = 1, consistent; 1000 rows → inconsistent (case 89)', async () => {
     const [small, full] = [10000121, 10000122];
     esi.control.setRows(small, rows(313_000_000, 400, now()), { lastModified: now() });
     esi.control.setRows(full, rows(313_100_000, 1000, now()), { lastModified: now() });
@@ -143,7 +143,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(await count(sql`region_id = ${full}`)).toBe(0);
   });
 
-  it('89: X-Pages 1 with [] → empty region, consistent; no Last-Modified anywhere → snapshot = page 1 Date, one warning', async () => {
+  it('X-Pages 1 with [] → empty region, consistent; no Last-Modified anywhere → snapshot = page 1 Date, one warning (case 89)', async () => {
     const [empty, unstamped] = [10000123, 10000124];
     const T = Math.floor(now() / 1000) * 1000 - 5000;
     esi.control.setRows(empty, [], { lastModified: T });
@@ -160,7 +160,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(warnings).toHaveLength(1);
   });
 
-  it('90: Last-Modified ≤ last_snapshot_at (older, then equal) → `unchanged`, success, nothing written, G unchanged', async () => {
+  it('Last-Modified ≤ last_snapshot_at (older, then equal) → `unchanged`, success, nothing written, G unchanged (case 90)', async () => {
     const R = 10000125;
     const T0 = Math.floor(now() / 1000) * 1000;
     esi.control.setRows(R, rows(315_000_000, 300, T0), { lastModified: T0 });
@@ -179,7 +179,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     }
   });
 
-  it('90: a region answering 404 → region failure, next poll now+1h; the other region commits; run partial', async () => {
+  it('a region answering 404 → region failure, next poll now+1h; the other region commits; run partial (case 90)', async () => {
     const [R, unknown] = [10000126, 10000199];
     esi.control.setRows(R, rows(316_000_000, 50, now()), { lastModified: now() });
     const result = await sweep([unknown, R]);
@@ -193,7 +193,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(t.logs.some((l) => l.level === 50 && l.region_id === unknown)).toBe(true);
   });
 
-  it('91: a last page of exactly 1000 rows → possibly_truncated, warning, gauge 1; a later last page of 999 rows clears it', async () => {
+  it('a last page of exactly 1000 rows → possibly_truncated, warning, gauge 1; a later last page of 999 rows clears it (case 91)', async () => {
     const R = 10000127;
     const gauge = async () => {
       const text = await t.container.metrics.registry.metrics();
@@ -213,7 +213,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(await gauge()).toBe('0');
   });
 
-  it('92: invalid rows are skipped and counted; a seen-but-skipped stored contract stays open; raw types and absent optionals', async () => {
+  it('invalid rows are skipped and counted; a seen-but-skipped stored contract stays open; raw types and absent optionals (case 92)', async () => {
     const R = 10000128;
     const T0 = now();
     esi.control.setRows(R, [300_000_007, 300_000_001, 300_000_002].map((id) => row(id, T0)), { lastModified: T0 });
@@ -245,7 +245,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     });
   });
 
-  it('78: next poll = page-1 receive + [1805, 1820] s, persisted as soon as page 1 arrives (before the sweep ends)', { timeout: 20_000 }, async () => {
+  it('next poll = page-1 receive + [1805, 1820] s, persisted as soon as page 1 arrives (before the sweep ends) (case 78)', { timeout: 20_000 }, async () => {
     const R = 10000131;
     esi.control.setRows(R, rows(318_000_000, 1001, now()), { lastModified: now() });
     // Page 2 hangs past ESI_TIMEOUT_MS once: the sweep is still running when we look.
@@ -263,7 +263,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     }
   });
 
-  it('78: Expires in the past → next poll = receive + [35, 50] s (30 s floor + jitter)', async () => {
+  it('Expires in the past → next poll = receive + [35, 50] s (30 s floor + jitter) (case 78)', async () => {
     const R = 10000132;
     esi.control.setRows(R, rows(318_100_000, 10, now()), { lastModified: now() });
     esi.control.addFault({ kind: 'headers', route: 'E1', regionId: R, set: { expires: httpDate(now() - 600_000) } });
@@ -274,7 +274,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(next).toBeLessThanOrEqual(50_000);
   });
 
-  it('78: three runs with the fake clock advanced to each next poll → every run polls, early_polls 0; not due → no E1', async () => {
+  it('three runs with the fake clock advanced to each next poll → every run polls, early_polls 0; not due → no E1 (case 78)', async () => {
     const R = 10000002;
     for (let run = 0; run < 3; run += 1) {
       const since = mark();
@@ -291,7 +291,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(esi.control.stats().early_polls[String(R)] ?? 0).toBe(0);
   });
 
-  it('79: page 1 with 10 s left of an 1800 s period → waits for expiry and starts over; 10 s left of a 20 s period → no wait', async () => {
+  it('page 1 with 10 s left of an 1800 s period → waits for expiry and starts over; 10 s left of a 20 s period → no wait (case 79)', async () => {
     const [long, short] = [10000133, 10000134];
     const T = Math.floor(now() / 1000) * 1000 - 1_790_000;
     esi.control.setRows(long, rows(319_000_000, 100, now()), { lastModified: T });
@@ -319,7 +319,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(await count(sql`region_id = ${short}`)).toBe(100);
   });
 
-  it('80: the second sweep sends If-None-Match: <stored ETag>; all 304 → `unchanged`, pages_not_modified = N; no If-None-Match without a parseable stored body', async () => {
+  it('the second sweep sends If-None-Match: <stored ETag>; all 304 → `unchanged`, pages_not_modified = N; no If-None-Match without a parseable stored body (case 80)', async () => {
     const R = 10000135;
     esi.control.setRows(R, rows(320_000_000, 2001, now()), { lastModified: now() });
     const firstSince = mark();
@@ -346,7 +346,7 @@ describe('discovery (sync §5.1) against the fake ESI', () => {
     expect(esi.control.requests({ route: 'E1' }).some((e) => e.headers['if-none-match'] === '')).toBe(false);
   });
 
-  describe('81: 304 without a usable stored body', () => {
+  describe('304 without a usable stored body (case 81)', () => {
     /** Sweep 1 commits T0; sweep 2 reads T1 (one contract of page 1 gone, one new) but fails on page 2, storing page 1. */
     async function primed(R: number, base: number) {
       const T0 = now();

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { AMARR, contractRows, JITA, STATIONS, STRUCTURE, type ContractSpec } from '../support/fixtures.js';
 import { buildTestSync, type TestSync } from '../support/sync.js';
 
-// Enrichment (sync.md §5.5): names, station systems, the type → group → category chain and the
+// Enrichment (docs/sync.md §5.5): names, station systems, the type → group → category chain and the
 // derived fields, on contracts seeded straight into the database, against the fake ESI.
 const FORGE = 10000002;
 const MINUTE = 60_000;
@@ -21,7 +21,7 @@ const UNNAMED = {
 };
 type Seed = ContractSpec & { row?: Record<string, unknown> };
 
-describe('enrichment (sync.md §5.5)', () => {
+describe('enrichment (docs/sync.md §5.5)', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -87,7 +87,7 @@ describe('enrichment (sync.md §5.5)', () => {
   });
 
   describe('names (cases 106, 107, 113)', () => {
-    it('case 106: 2,500 missing ids → E3 POSTs of 1000, 1000 and 500 ids, sorted, unique, at most 2 in flight', { timeout: 90_000 }, async () => {
+    it('2,500 missing ids → E3 POSTs of 1000, 1000 and 500 ids, sorted, unique, at most 2 in flight (case 106)', { timeout: 90_000 }, async () => {
       const issuers = characters.slice(0, 2000);
       expect(corporations).toHaveLength(500);
       await couriers(issuers.map((issuer, i) => ({ id: 400_000_000 + i, issuer, corporation: corporations[i % 500]! })));
@@ -118,7 +118,7 @@ describe('enrichment (sync.md §5.5)', () => {
       expect(await generation()).toBeGreaterThan(before);
     });
 
-    it.each([404, 400])('case 106: one invalid id in a chunk (%i) → bisection in ≤ 21 requests, 999 names stored, the bad id not re-sent for a day', { timeout: 90_000 }, async (status) => {
+    it.each([404, 400])('one invalid id in a chunk (%i) → bisection in ≤ 21 requests, 999 names stored, the bad id not re-sent for a day (case 106)', { timeout: 90_000 }, async (status) => {
       const issuers = characters.slice(0, 500);
       await couriers(issuers.map((issuer, i) => ({ id: 410_000_000 + i, issuer, corporation: corporations[i]! })));
       const bad = issuers[137]!;
@@ -150,7 +150,7 @@ describe('enrichment (sync.md §5.5)', () => {
       expect(requests('E3', since).map((r) => r.ids)).toEqual([[bad]]);
     });
 
-    it('case 106: E3 transient → names stay null, retried by the next run', { timeout: 90_000 }, async () => {
+    it('E3 transient → names stay null, retried by the next run (case 106)', { timeout: 90_000 }, async () => {
       await couriers([{ id: 420_000_001, issuer: characters[0]!, corporation: corporations[0]! }]);
       esi.control.addFault({ kind: 'status', status: 503, route: 'E3', times: 3 });
       await run();
@@ -165,7 +165,7 @@ describe('enrichment (sync.md §5.5)', () => {
       });
     });
 
-    it('case 107: 99,999,999,999 goes to E3; 10^11, structures and 500,000,000,000 never do, nor to E4', async () => {
+    it('99,999,999,999 goes to E3; 10^11, structures and 500,000,000,000 never do, nor to E4 (case 107)', async () => {
       esi.control.setName(99_999_999_999, 'Edge Of Names', 'character');
       esi.control.setName(100_000_000_000, 'Too Big To Ask', 'character');
       await couriers([
@@ -183,7 +183,7 @@ describe('enrichment (sync.md §5.5)', () => {
       expect(await contract(430_000_003)).toMatchObject({ start_location_system_id: null, start_location_name: null });
     });
 
-    it('case 113: character and corporation names are re-requested after 7 days; station, solar system and type names never', { timeout: 90_000 }, async () => {
+    it('character and corporation names are re-requested after 7 days; station, solar system and type names never (case 113)', { timeout: 90_000 }, async () => {
       const [pilot, corporation] = [characters[3]!, corporations[3]!];
       await couriers([
         { id: 440_000_001, issuer: pilot, corporation, start: JITA, end: 30000142 },
@@ -211,7 +211,7 @@ describe('enrichment (sync.md §5.5)', () => {
   });
 
   describe('station systems (case 108)', () => {
-    it('case 108: only 60,000,000 ≤ id < 64,000,000 goes to E4; cached stations need no E4; a 404 is not retried for a day', { timeout: 90_000 }, async () => {
+    it('only 60,000,000 ≤ id < 64,000,000 goes to E4; cached stations need no E4; a 404 is not retried for a day (case 108)', { timeout: 90_000 }, async () => {
       for (const id of [59_999_999, 64_000_000, 60_000_000, 63_999_999]) esi.control.setName(id, `Place ${id}`, 'station');
       await couriers([
         { id: 450_000_001, issuer: characters[0]!, corporation: corporations[0]!, start: 59_999_999, end: 64_000_000 },
@@ -254,7 +254,7 @@ describe('enrichment (sync.md §5.5)', () => {
     const items = async (id: number) =>
       rows<Record<string, unknown>>(sql`SELECT type_id, type_name, group_id, category_id, market_group_id, category FROM contract_items WHERE contract_id = ${id} ORDER BY record_id`);
 
-    it('case 109: type 587 → E5, E6 25, E7 6; a second contract with 587 → no E5–E7; an E5 404 is kept a day', { timeout: 90_000 }, async () => {
+    it('type 587 → E5, E6 25, E7 6; a second contract with 587 → no E5–E7; an E5 404 is kept a day (case 109)', { timeout: 90_000 }, async () => {
       await seed([{ contractId: 460_000_001, items: [unresolved(587)] }, { contractId: 460_000_003, items: [unresolved(999_999_999)] }]);
       await run();
       expect(new Set(paths('E5'))).toEqual(new Set(['/universe/types/587', '/universe/types/999999999']));
@@ -283,7 +283,7 @@ describe('enrichment (sync.md §5.5)', () => {
       expect(paths('E5', since)).toEqual(['/universe/types/999999999']);
     });
 
-    it('case 110: ship flag — offered ship → true; requested ship → false; unresolved item keeps true; complete without ship clears it', { timeout: 90_000 }, async () => {
+    it('ship flag — offered ship → true; requested ship → false; unresolved item keeps true; complete without ship clears it (case 110)', { timeout: 90_000 }, async () => {
       esi.control.addFault({ kind: 'status', status: 503, route: 'E5', path: '^/universe/types/439$' });
       await seed([
         { contractId: 470_000_001, items: [unresolved(587)] },
@@ -304,7 +304,7 @@ describe('enrichment (sync.md §5.5)', () => {
       ]);
     });
 
-    it('case 111: E6 503 × 3 → incomplete; a later run completes it with no E2', { timeout: 90_000 }, async () => {
+    it('E6 503 × 3 → incomplete; a later run completes it with no E2 (case 111)', { timeout: 90_000 }, async () => {
       const sde = loadSde();
       const groupOf = new Map(sde.types.map((type) => [type.type_id, type.group_id]));
       const live = esi.control.universe.contractIds(FORGE).filter((id) => {
@@ -330,14 +330,14 @@ describe('enrichment (sync.md §5.5)', () => {
       expect((await items(single)).every((item) => item.category_id !== null)).toBe(true);
     });
 
-    it('case 111: a group cached without its category → E7 in the next run', async () => {
+    it('a group cached without its category → E7 in the next run (case 111)', async () => {
       await db.db.execute(sql`INSERT INTO esi_groups (group_id, name, category_id, fetched_at) VALUES (25, 'Frigate', 6, now())`);
       await run();
       expect(paths('E7')).toEqual(['/universe/categories/6']);
       expect(await rows(sql`SELECT category_id, name FROM esi_categories`)).toEqual([{ category_id: '6', name: 'Ship' }]);
     });
 
-    it('case 111: an ENRICHMENT_VERSION bump re-enriches every fetched contract from its stored items, with no E2', { timeout: 90_000 }, async () => {
+    it('an ENRICHMENT_VERSION bump re-enriches every fetched contract from its stored items, with no E2 (case 111)', { timeout: 90_000 }, async () => {
       await seed([
         { contractId: 480_000_001, items: [{ typeId: 587 }, { typeId: 439 }] },
         { contractId: 480_000_002, items: [{ typeId: 34 }], title: 'Minerals' },
@@ -359,7 +359,7 @@ describe('enrichment (sync.md §5.5)', () => {
       expect(await rows(sql`SELECT record_id FROM contract_items WHERE type_name IS NULL`)).toEqual([]);
     });
 
-    it('case 112: a resolved end name relabels a courier; a learned category names the composition; landed items are searchable; each change bumps G', { timeout: 90_000 }, async () => {
+    it('a resolved end name relabels a courier; a learned category names the composition; landed items are searchable; each change bumps G (case 112)', { timeout: 90_000 }, async () => {
       await seed([
         { contractId: 490_000_001, type: 'courier', endLocationId: AMARR, row: { end_location_name: null, end_location_system_id: null, primary_label: 'Courier', primary_label_sort: 'courier' } },
       ]);

@@ -87,7 +87,7 @@ async function itemBearingIds(esi: FakeEsi, regionId = FORGE): Promise<number[]>
   return esi.control.universe.contractIds(regionId).filter((id) => esi.control.universe.items(id) !== undefined);
 }
 
-describe('listing faults (sync.md §8, cases 97, 127)', () => {
+describe('listing faults (docs/sync.md §8, cases 97, 127)', () => {
   it('5xx burst on listing page 2 past its retries: region failure, nothing closed, the other region commits, run partial, the error budget never runs out (case 127)', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES);
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
@@ -142,7 +142,7 @@ describe('listing faults (sync.md §8, cases 97, 127)', () => {
   });
 });
 
-describe('inconsistent sweeps write nothing (sync.md §5.1, §8, case 97)', () => {
+describe('inconsistent sweeps write nothing (docs/sync.md §5.1, §8, case 97)', () => {
   let s: Setup;
   beforeAll(async () => {
     s = await setup(TWO_PAGES);
@@ -198,7 +198,7 @@ describe('inconsistent sweeps write nothing (sync.md §5.1, §8, case 97)', () =
   });
 });
 
-describe('304 and the stored listing body (sync.md §3.4, §8)', () => {
+describe('304 and the stored listing body (docs/sync.md §3.4, §8)', () => {
   it('a 304 over a stale stored body is refetched without If-None-Match in the same sweep; a corrupt stored body sends none; the snapshot commits', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(TWO_PAGES);
     expect((await run(t, { skipItems: true })).outcome).toBe('success');
@@ -217,7 +217,7 @@ describe('304 and the stored listing body (sync.md §3.4, §8)', () => {
   });
 });
 
-describe('item and payload faults (sync.md §2.4, §5.4, §8)', () => {
+describe('item and payload faults (docs/sync.md §2.4, §5.4, §8)', () => {
   it('item fetches: timeout, reset and truncated JSON are retried; exhausted → failure with 4–6 min backoff and no rows; the rest fetched', { timeout: 120_000 }, async () => {
     const { db, esi, t } = await setup(SMALL, { ESI_TIMEOUT_MS: '1000' });
     const [truncated, reset, hung] = await itemBearingIds(esi);
@@ -302,7 +302,7 @@ describe('item and payload faults (sync.md §2.4, §5.4, §8)', () => {
   });
 });
 
-describe('governor pauses (sync.md §3.5, §8)', () => {
+describe('governor pauses (docs/sync.md §3.5, §8)', () => {
   /** Real clock, one lane: the fake's request times show exactly when requests left the process. */
   const SEQUENTIAL: FakeEsiOptions = { regions: 1, firstRegionContracts: 20, seed: 47, alignPhase: true };
 

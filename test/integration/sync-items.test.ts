@@ -5,14 +5,14 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { AMARR, insertContracts, JITA, STATIONS, type ContractSpec } from '../support/fixtures.js';
 import { buildTestSync, type TestSync } from '../support/sync.js';
 
-// Items queue (sync.md §5.4) against the fake ESI on a virtual clock that the sync shares.
+// Items queue (docs/sync.md §5.4) against the fake ESI on a virtual clock that the sync shares.
 const FORGE = 10000002;
 const DOMAIN = 10000043;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-describe('items queue (sync.md §5.4)', () => {
+describe('items queue (docs/sync.md §5.4)', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -94,7 +94,7 @@ describe('items queue (sync.md §5.4)', () => {
     await expectItemsConsistent();
   });
 
-  it('case 101: a fetched contract gets no E2 in three later runs; courier, loan, unknown and barter_v2 never get one', { timeout: 120_000 }, async () => {
+  it('a fetched contract gets no E2 in three later runs; courier, loan, unknown and barter_v2 never get one (case 101)', { timeout: 120_000 }, async () => {
     const issuer = esi.control.universe.characterIds()[0]!;
     const corporation = esi.control.universe.corporationIds()[0]!;
     const base = {
@@ -163,7 +163,7 @@ describe('items queue (sync.md §5.4)', () => {
         ON CONFLICT (id) DO NOTHING`);
     });
 
-    it('case 102: X-Pages 3 with 1000/1000/422 rows → 2,422 rows in one transaction; a transient page 2 → nothing stored, backoff, later success', { timeout: 120_000 }, async () => {
+    it('X-Pages 3 with 1000/1000/422 rows → 2,422 rows in one transaction; a transient page 2 → nothing stored, backoff, later success (case 102)', { timeout: 120_000 }, async () => {
       const [big, flaky] = fakeItemContracts(2) as [number, number];
       esi.control.addFault({ kind: 'big-items', rows: 2422, contractId: [big, flaky] });
       esi.control.addFault({ kind: 'status', status: 503, route: 'E2', contractId: flaky, page: 2, times: 3 });
@@ -190,7 +190,7 @@ describe('items queue (sync.md §5.4)', () => {
       expect(flakyXmins[0]!.n).toBe('1');
     });
 
-    it('case 103: 204, 403 or 404 on any page → unavailable with that status, never requested again, still open, metric +1; 400 → unavailable 400 and an error log', { timeout: 30_000 }, async () => {
+    it('204, 403 or 404 on any page → unavailable with that status, never requested again, still open, metric +1; 400 → unavailable 400 and an error log (case 103)', { timeout: 30_000 }, async () => {
       const [gone, forbidden, unknownPage2, rejected, fine] = fakeItemContracts(5) as [number, number, number, number, number];
       esi.control.addFault({ kind: 'status', status: 204, route: 'E2', contractId: gone });
       esi.control.addFault({ kind: 'status', status: 403, route: 'E2', contractId: forbidden });
@@ -221,7 +221,7 @@ describe('items queue (sync.md §5.4)', () => {
       expect(await contract(gone)).toMatchObject({ items_status: 'unavailable', items_http_status: 204, closed_at: null });
     });
 
-    it('case 104: an empty 200 ([] or no body) is a failure with backoff [4,6] min, then [8,12] min, 8th [288,432] min', { timeout: 30_000 }, async () => {
+    it('an empty 200 ([] or no body) is a failure with backoff [4,6] min, then [8,12] min, 8th [288,432] min (case 104)', { timeout: 30_000 }, async () => {
       const [emptyArray, noBody] = fakeItemContracts(2) as [number, number];
       esi.control.addFault({ kind: 'empty-items', body: 'array', contractId: emptyArray });
       esi.control.addFault({ kind: 'empty-items', body: 'none', contractId: noBody });
@@ -258,7 +258,7 @@ describe('items queue (sync.md §5.4)', () => {
       for (const id of [emptyArray, noBody]) await expectWindow(id, 8, t7, 288, 432);
     });
 
-    it('case 104: duplicate record_id, changed X-Pages, a non-array page or a row without record_id → failure, no rows', { timeout: 30_000 }, async () => {
+    it('duplicate record_id, changed X-Pages, a non-array page or a row without record_id → failure, no rows (case 104)', { timeout: 30_000 }, async () => {
       const [duplicate, xPages, notArray, noRecordId] = fakeItemContracts(4) as [number, number, number, number];
       esi.control.addFault({ kind: 'big-items', rows: 1500, contractId: [duplicate, xPages] });
       esi.control.addFault({ kind: 'duplicate-id', route: 'E2', contractId: duplicate, page: 2 });
@@ -280,7 +280,7 @@ describe('items queue (sync.md §5.4)', () => {
       );
     });
 
-    it('case 105: the queue is served newest date_issued first (then contract_id descending)', { timeout: 30_000 }, async () => {
+    it('the queue is served newest date_issued first (then contract_id descending) (case 105)', { timeout: 30_000 }, async () => {
       const serial = buildTestSync({
         databaseUrl: db.url, esiUrl: esi.url, env: { AGGREGATION_REGION_IDS: String(FORGE), ESI_MAX_CONCURRENCY: '1' }, now, sleep: async () => {},
       });
@@ -297,7 +297,7 @@ describe('items queue (sync.md §5.4)', () => {
       }
     });
 
-    it('case 105: expired and closed contracts are never fetched; a backed-off one waits for its time', { timeout: 30_000 }, async () => {
+    it('expired and closed contracts are never fetched; a backed-off one waits for its time (case 105)', { timeout: 30_000 }, async () => {
       const [expired, closed, backedOff, live] = fakeItemContracts(4) as [number, number, number, number];
       await seedPending([expired, closed, backedOff, live], (id) =>
         id === expired ? { dateExpired: new Date(now().getTime() - MINUTE) } : id === closed ? { closedAt: new Date(now().getTime() - HOUR) } : {},
@@ -341,7 +341,7 @@ describe('items queue (sync.md §5.4)', () => {
       }
     });
 
-    it('case 105: by default a scheduled run spends at most 80 % of AGGREGATION_INTERVAL_SECONDS on items, leaving the rest queued', { timeout: 60_000 }, async () => {
+    it('by default a scheduled run spends at most 80 % of AGGREGATION_INTERVAL_SECONDS on items, leaving the rest queued (case 105)', { timeout: 60_000 }, async () => {
       // The run's clock moves one second per item request: an interval of 60 s allows 48 of them.
       const start = now().getTime();
       const since = lastSeq();

@@ -45,7 +45,7 @@ function skippedLines(t: TestSync) {
   return t.logs.filter((l) => l.msg === 'sync.skipped');
 }
 
-describe('run lock, roles and shutdown (sync.md §5.7)', () => {
+describe('run lock, roles and shutdown (docs/sync.md §5.7)', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   const track = <T extends { close(): Promise<unknown> } | { drop(): Promise<unknown> }>(resource: T): T => {
     cleanup.push(() => ('drop' in resource ? resource.drop() : resource.close()));

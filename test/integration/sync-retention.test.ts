@@ -6,13 +6,13 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertContracts, JITA, STATIONS, type ContractSpec } from '../support/fixtures.js';
 import { buildTestSync, type TestSync } from '../support/sync.js';
 
-// Retention (sync.md §5.8): phase (e) of every run, RETENTION_DAYS = 30, with an injected clock.
+// Retention (docs/sync.md §5.8): phase (e) of every run, RETENTION_DAYS = 30, with an injected clock.
 const NOW = new Date('2026-07-21T12:00:00Z');
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 const SINQ_LAISON = 10000032;
 
-describe('retention (sync.md §5.8)', () => {
+describe('retention (docs/sync.md §5.8)', () => {
   let db: TestDatabase;
   let esi: FakeEsi;
   let t: TestSync;
@@ -50,7 +50,7 @@ describe('retention (sync.md §5.8)', () => {
     await db.db.execute(sql`DELETE FROM sync_runs`);
   });
 
-  it('case 121: closed 31 days ago → deleted with its items (detail 404); closed 29 days ago → kept; expired 31 days ago in an unconfigured region → deleted', async () => {
+  it('closed 31 days ago → deleted with its items (detail 404); closed 29 days ago → kept; expired 31 days ago in an unconfigured region → deleted (case 121)', async () => {
     const specs: ContractSpec[] = [
       { contractId: 500_000_001, closedAt: ago(31), dateIssued: ago(40), dateExpired: ago(20), items: [{ typeId: 587 }, { typeId: 34 }] },
       { contractId: 500_000_002, closedAt: ago(29), dateIssued: ago(40), dateExpired: ago(20), items: [{ typeId: 587 }] },
@@ -73,7 +73,7 @@ describe('retention (sync.md §5.8)', () => {
     expect(esi.control.stats().total).toBe(0);
   });
 
-  it('case 121: 2,500 eligible contracts → deleted in 3 transactions, G +3', { timeout: 90_000 }, async () => {
+  it('2,500 eligible contracts → deleted in 3 transactions, G +3 (case 121)', { timeout: 90_000 }, async () => {
     const specs: ContractSpec[] = Array.from({ length: 2500 }, (_, i) => ({
       contractId: 510_000_000 + i, closedAt: ago(31 + (i % 5)), dateIssued: ago(45), dateExpired: ago(20), items: [{ typeId: 34 }],
     }));
@@ -87,7 +87,7 @@ describe('retention (sync.md §5.8)', () => {
     expect(deleted).toMatchObject({ deleted: 2500 });
   });
 
-  it('case 121: run records older than 90 days are deleted, younger ones kept', async () => {
+  it('run records older than 90 days are deleted, younger ones kept (case 121)', async () => {
     await db.db.execute(sql`
       INSERT INTO sync_runs (scope, trigger, started_at, finished_at, outcome) VALUES
         ('run', 'schedule', ${ago(91).toISOString()}::timestamptz, ${ago(91).toISOString()}::timestamptz, 'success'),

@@ -6,7 +6,7 @@ import { validateAgainst } from '../support/openapi-validator.js';
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 
-/** The 28 contract fields of api.md §7, in the table's order. */
+/** The 28 contract fields of docs/api.md §7, in the table's order. */
 const CONTRACT_KEYS = [
   'contract_id', 'issuer_id', 'issuer_corporation_id', 'start_location_id', 'start_location_system_id',
   'end_location_id', 'type', 'title', 'for_corporation', 'date_issued', 'date_expired', 'price', 'collateral',
@@ -14,7 +14,7 @@ const CONTRACT_KEYS = [
   'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at', 'is_ship_contract',
   'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
 ];
-/** The 13 item fields of api.md §9, in the table's order. */
+/** The 13 item fields of docs/api.md §9, in the table's order. */
 const ITEM_KEYS = [
   'record_id', 'type_id', 'quantity', 'is_included', 'is_blueprint_copy', 'type_name', 'category',
   'market_group_id', 'runs', 'material_efficiency', 'time_efficiency', 'category_id', 'group_id',
@@ -40,7 +40,7 @@ beforeAll(async () => {
   await insertContracts(
     db.db,
     [
-      // api.md §8 example 1; the items are given out of record order on purpose.
+      // docs/api.md §8 example 1; the items are given out of record order on purpose.
       {
         contractId: 401,
         volume: 470000.01,
@@ -61,7 +61,7 @@ beforeAll(async () => {
           { typeId: 99_000_001, recordId: 4_000_000_127, typeName: 'Odd Trinket', groupId: 1739, categoryId: 5 },
         ],
       },
-      // Courier 105 of the acceptance fixture, and its variants (case 45).
+      // Courier 105 of the filters fixture, and its variants (case 45).
       {
         contractId: 105,
         type: 'courier',
@@ -95,8 +95,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('GET /contracts/{contract_id} — derived fields (api.md §8)', () => {
-  it('case 41: contract 401 (example 1) shows exactly the documented label, flags, composition and blueprint summary', async () => {
+describe('GET /contracts/{contract_id} — derived fields (docs/api.md §8)', () => {
+  it('contract 401 (example 1) shows exactly the documented label, flags, composition and blueprint summary (case 41)', async () => {
     const body = await getDetail(401);
     expect(body.primary_label).toBe('Rokh');
     expect(body.is_ship_contract).toBe(true);
@@ -113,13 +113,13 @@ describe('GET /contracts/{contract_id} — derived fields (api.md §8)', () => {
     expect(body.volume).toBe(470000.01);
   });
 
-  it('case 41: the requested Warp Scrambler I affects nothing (search=scrambler does not find 401)', async () => {
+  it('the requested Warp Scrambler I affects nothing (search=scrambler does not find 401) (case 41)', async () => {
     const response = await t.app.inject({ url: '/contracts/?search=scrambler' });
     expect(response.statusCode).toBe(200);
     expect(response.json().items.map((row: Body) => row.contract_id)).toStrictEqual([]);
   });
 
-  it('case 45: courier 105 with its end station resolved → "Courier to …", reward_per_volume 80000', async () => {
+  it('courier 105 with its end station resolved → "Courier to …", reward_per_volume 80000 (case 45)', async () => {
     const body = await getDetail(105);
     expect(body.primary_label).toBe('Courier to Amarr VIII (Oris) - Emperor Family Academy');
     expect(body.reward_per_volume).toBe(80000);
@@ -143,7 +143,7 @@ describe('GET /contracts/{contract_id} — derived fields (api.md §8)', () => {
     });
   });
 
-  it('case 45: a courier ending in a structure → "Courier"; volume 0, volume null or reward null → reward_per_volume null', async () => {
+  it('a courier ending in a structure → "Courier"; volume 0, volume null or reward null → reward_per_volume null (case 45)', async () => {
     const structure = await getDetail(451);
     expect(structure.primary_label).toBe('Courier');
     expect(structure.end_location_name).toBeNull();
@@ -155,7 +155,7 @@ describe('GET /contracts/{contract_id} — derived fields (api.md §8)', () => {
     }
   });
 
-  it('case 45: the list rows carry the same courier values as the detail', async () => {
+  it('the list rows carry the same courier values as the detail (case 45)', async () => {
     const list = await t.app.inject({ url: '/contracts/?contract_type=courier&sort_by=reward_per_volume&sort_direction=desc' });
     expect(list.statusCode).toBe(200);
     const rows = list.json().items as Body[];
@@ -169,8 +169,8 @@ describe('GET /contracts/{contract_id} — derived fields (api.md §8)', () => {
   });
 });
 
-describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
-  it('case 47: the 28 list fields with the list row values, plus every item, offered and requested, by record_id', async () => {
+describe('GET /contracts/{contract_id} — body (docs/api.md §9)', () => {
+  it('the 28 list fields with the list row values, plus every item, offered and requested, by record_id (case 47)', async () => {
     const response = await t.app.inject({ url: '/contracts/401' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -205,7 +205,7 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
     for (const item of items) expect(Object.keys(item)).toStrictEqual(ITEM_KEYS);
   });
 
-  it('case 47: no status, date_completed, is_singleton, raw_quantity or item_id anywhere in the body', async () => {
+  it('no status, date_completed, is_singleton, raw_quantity or item_id anywhere in the body (case 47)', async () => {
     const response = await t.app.inject({ url: '/contracts/402' });
     expect(response.statusCode).toBe(200);
     for (const forbidden of ['status', 'date_completed', 'is_singleton', 'raw_quantity', 'item_id']) {
@@ -213,7 +213,7 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
     }
   });
 
-  it('case 48: 64-bit record_id and quantity are exact; is_blueprint_copy null/true/false; category and market group', async () => {
+  it('64-bit record_id and quantity are exact; is_blueprint_copy null/true/false; category and market group (case 48)', async () => {
     const { items } = await getDetail(402);
     expect(items.map((item) => item.record_id)).toStrictEqual([4_000_000_123, 4_000_000_124, 4_000_000_125, 4_000_000_126, 4_000_000_127]);
     const [rifter, copy, notCopy, original, trinket] = items as [Item, Item, Item, Item, Item];
@@ -228,7 +228,7 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
     expect(raw).toContain('"quantity":3000000000,');
   });
 
-  it('case 49: items pending → items [] (label from the trimmed title); a courier → items []', async () => {
+  it('items pending → items [] (label from the trimmed title); a courier → items [] (case 49)', async () => {
     const pending = await getDetail(490);
     expect(pending.items).toStrictEqual([]);
     expect(pending.primary_label).toBe('WTS Rifter');
@@ -237,7 +237,7 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
     expect((await getDetail(105)).items).toStrictEqual([]);
   });
 
-  it('case 49: expired and closed contracts are still served (no liveness filter), though not listed', async () => {
+  it('expired and closed contracts are still served (no liveness filter), though not listed (case 49)', async () => {
     const expired = await getDetail(491);
     expect(expired.date_expired).toBe('2026-07-19T09:16:30Z');
     expect(expired.primary_label).toBe('Rifter');
@@ -249,7 +249,7 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
     expect(ids).not.toContain(492);
   });
 
-  it('case 49: two contracts sharing record_id 4000000001 each show their own item', async () => {
+  it('two contracts sharing record_id 4000000001 each show their own item (case 49)', async () => {
     const first = await getDetail(501);
     const second = await getDetail(502);
     expect(first.items).toHaveLength(1);
@@ -259,8 +259,8 @@ describe('GET /contracts/{contract_id} — body (api.md §9)', () => {
   });
 });
 
-describe('GET /contracts/{contract_id} — not found and invalid ids (api.md §9)', () => {
-  it('case 50: an id not stored → 404 {"detail":"Contract not found"} with no-store', async () => {
+describe('GET /contracts/{contract_id} — not found and invalid ids (docs/api.md §9)', () => {
+  it('an id not stored → 404 {"detail":"Contract not found"} with no-store (case 50)', async () => {
     for (const url of ['/contracts/999999999', '/contracts/0', '/contracts/-5', '/api/v1/contracts/999999999/']) {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(404);
@@ -271,7 +271,7 @@ describe('GET /contracts/{contract_id} — not found and invalid ids (api.md §9
     }
   });
 
-  it('case 50: a non-integer id → 422 int_parsing at ["path","contract_id"]', async () => {
+  it('a non-integer id → 422 int_parsing at ["path","contract_id"] (case 50)', async () => {
     for (const raw of ['abc', '1.5']) {
       const response = await t.app.inject({ url: `/contracts/${raw}` });
       expect(response.statusCode, raw).toBe(422);
@@ -291,7 +291,7 @@ describe('GET /contracts/{contract_id} — not found and invalid ids (api.md §9
     }
   });
 
-  it('case 50: an id outside int64 → 422 int_parsing_size; the int64 bounds themselves → 404', async () => {
+  it('an id outside int64 → 422 int_parsing_size; the int64 bounds themselves → 404 (case 50)', async () => {
     const response = await t.app.inject({ url: '/contracts/9223372036854775808' });
     expect(response.statusCode).toBe(422);
     const body = response.json();

@@ -3,8 +3,8 @@ import type { TestApp } from '../support/app.js';
 import { AMARR, DOMAIN, STRUCTURE, days, hours, type ContractSpec } from '../support/fixtures.js';
 import { list as listContracts, matchedIds, useFixtureDatabase, type ListBody as BaseListBody } from '../support/list-helpers.js';
 
-// acceptance.md §4 (segment counts and total, api.md §6.5), §5 (unknown_system_excluded, api.md
-// §6.6) and §6 (coverage, api.md §6.7).
+// Segment counts and total (docs/api.md §6.5), unknown_system_excluded (docs/api.md §6.6) and
+// coverage (docs/api.md §6.7).
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 const SEGMENTS = ['item_exchange', 'auction', 'courier', 'loan', 'unknown'] as const;
@@ -31,7 +31,7 @@ const SEGMENT_IDS = { A: 601, B: 602, C: 603, D: 604, E: 605, F: 606, G: 607 } a
 type Letter = keyof typeof SEGMENT_IDS;
 const ids = (letters: readonly Letter[]) => letters.map((letter) => SEGMENT_IDS[letter]).sort((a, b) => a - b);
 
-/** acceptance.md §4 / api.md §6.5 fixture A–F. */
+/** / docs/api.md §6.5 fixture A–F. */
 const SEGMENT_FIXTURE: ContractSpec[] = [
   { contractId: SEGMENT_IDS.A, type: 'item_exchange', price: 5_000_000, items: [{ typeId: 587 }] },
   { contractId: SEGMENT_IDS.B, type: 'item_exchange', price: 50_000_000, items: [{ typeId: 24688 }] },
@@ -46,7 +46,7 @@ type SegmentRow = readonly [query: string, total: number, matches: readonly Lett
 describe('segment counts and total on the A–F fixture', () => {
   const fixture = useFixture(SEGMENT_FIXTURE);
 
-  // The table of api.md §6.5, verbatim (matches given where the table names them, else derived).
+  // The table of docs/api.md §6.5, verbatim (matches given where the table names them, else derived).
   it.each<SegmentRow>([
     ['', 6, ['A', 'B', 'C', 'D', 'E', 'F'], [3, 1, 1, 0, 1]],
     ['is_ship_contract=true', 2, ['A', 'B'], [2, 0, 1, 0, 1]],
@@ -56,7 +56,7 @@ describe('segment counts and total on the A–F fixture', () => {
     ['max_price=10000000&is_ship_contract=true', 1, ['A'], [1, 0, 1, 0, 1]],
     ['contract_type=unknown', 1, ['F'], [3, 1, 1, 0, 1]],
     ['contract_type=loan', 0, [], [3, 1, 1, 0, 1]],
-  ])('cases 28–30 (api §6.5): ?%s → total %i, %j, counts %j', async (query, total, matches, counts) => {
+  ])('cases 28–30 (docs/api.md §6.5): ?%s → total %i, %j, counts %j', async (query, total, matches, counts) => {
     const body = await list(fixture.t, query);
     expect(body.total).toBe(total);
     expect(segmentTuple(body)).toEqual(counts);
@@ -80,17 +80,17 @@ describe('segment counts and total on the A–F fixture', () => {
     expect(await matchedIds(fixture.t, query)).toEqual(ids(matches));
   });
 
-  it('case 30: contract_type=unknown serves F with its stored type barter_v2', async () => {
+  it('contract_type=unknown serves F with its stored type barter_v2 (case 30)', async () => {
     const body = await list(fixture.t, 'contract_type=unknown');
     expect(body.items.map((row) => [row.contract_id, row.type])).toEqual([[SEGMENT_IDS.F, 'barter_v2']]);
   });
 
-  it('case 30: contract_type=loan → items [] with the real counts', async () => {
+  it('contract_type=loan → items [] with the real counts (case 30)', async () => {
     const body = await list(fixture.t, 'contract_type=loan');
     expect(body).toMatchObject({ total: 0, page: 1, size: 50, items: [], unknown_system_excluded: null });
   });
 
-  it('case 29: a page past the end keeps total and counts', async () => {
+  it('a page past the end keeps total and counts (case 29)', async () => {
     const body = await list(fixture.t, 'is_ship_contract=true&size=1&page=3');
     expect(body.items).toEqual([]);
     expect(body.total).toBe(2);
@@ -98,7 +98,7 @@ describe('segment counts and total on the A–F fixture', () => {
   });
 });
 
-describe('case 31: distinct contracts, live ones only', () => {
+describe('distinct contracts, live ones only (case 31)', () => {
   const fixture = useFixture([
     ...SEGMENT_FIXTURE,
     // Two offered Rifter rows in one contract.
@@ -126,10 +126,10 @@ describe('case 31: distinct contracts, live ones only', () => {
   });
 });
 
-describe('case 31: empty store', () => {
+describe('empty store (case 31)', () => {
   const fixture = useFixture([]);
 
-  it('case 31: total 0, five zero counts, unknown_system_excluded null, empty coverage', async () => {
+  it('total 0, five zero counts, unknown_system_excluded null, empty coverage (case 31)', async () => {
     const body = await list(fixture.t, '');
     expect(body).toEqual({
       total: 0,
@@ -143,7 +143,7 @@ describe('case 31: empty store', () => {
     expect(segmentTuple(body)).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it('case 32: with system_ids on an empty store unknown_system_excluded is 0, not null', async () => {
+  it('with system_ids on an empty store unknown_system_excluded is 0, not null (case 32)', async () => {
     const body = await list(fixture.t, 'system_ids=30000142');
     expect(body.total).toBe(0);
     expect(body.unknown_system_excluded).toBe(0);
@@ -152,7 +152,7 @@ describe('case 31: empty store', () => {
 
 const SYSTEM_IDS = { A: 701, B: 702, C: 703, D: 704, E: 705 } as const;
 
-describe('cases 32–33: unknown_system_excluded', () => {
+describe('unknown_system_excluded (cases 32–33)', () => {
   const fixture = useFixture([
     { contractId: SYSTEM_IDS.A, startLocationId: 60003760, price: 1_000_000, items: [{ typeId: 587 }] },
     { contractId: SYSTEM_IDS.B, startLocationId: STRUCTURE, price: 50_000_000, items: [{ typeId: 24688 }] },
@@ -195,26 +195,26 @@ describe('cases 32–33: unknown_system_excluded', () => {
     expect(body.unknown_system_excluded).toBe(excluded);
   });
 
-  it('case 33: still reported on a page past the end', async () => {
+  it('still reported on a page past the end (case 33)', async () => {
     const body = await list(fixture.t, 'system_ids=30000142&page=99');
     expect(body).toMatchObject({ page: 99, items: [], total: 1, unknown_system_excluded: 3 });
   });
 
-  it('case 32: segment counts apply system_ids too', async () => {
+  it('segment counts apply system_ids too (case 32)', async () => {
     const body = await list(fixture.t, 'system_ids=30000142');
     expect(await matchedIds(fixture.t, 'system_ids=30000142')).toEqual([SYSTEM_IDS.A]);
     expect(segmentTuple(body)).toEqual([1, 0, 0, 0, 0]);
   });
 });
 
-describe('api.md §6.6 example: A at Jita, B in a structure, C at Amarr', () => {
+describe('docs/api.md §6.6 example: A at Jita, B in a structure, C at Amarr', () => {
   const fixture = useFixture([
     { contractId: 721, startLocationId: 60003760 },
     { contractId: 722, startLocationId: STRUCTURE },
     { contractId: 723, startLocationId: AMARR },
   ]);
 
-  it('case 32: system_ids=30000142 → total 1, unknown_system_excluded 1', async () => {
+  it('system_ids=30000142 → total 1, unknown_system_excluded 1 (case 32)', async () => {
     const body = await list(fixture.t, 'system_ids=30000142');
     expect(body.total).toBe(1);
     expect(body.items.map((row) => row.contract_id)).toEqual([721]);
@@ -225,7 +225,7 @@ describe('api.md §6.6 example: A at Jita, B in a structure, C at Amarr', () => 
 const REGIONS_ENV = { AGGREGATION_REGION_IDS: '[10000002,10000043,10000032]' };
 const minutesAgo = (n: number) => new Date(NOW.getTime() - n * 60_000);
 
-describe('case 34: coverage describes the stored data, not the request', () => {
+describe('coverage describes the stored data, not the request (case 34)', () => {
   const fixture = useFixture(
     [
       { contractId: 801, lastSeenAt: minutesAgo(10), items: [{ typeId: 587 }] },
@@ -247,18 +247,18 @@ describe('case 34: coverage describes the stored data, not the request', () => {
     'is_ship_contract=true&page=2&size=1',
     'page=99',
     'sort_by=price&sort_direction=asc',
-  ])('case 34: ?%s → ingested_region_ids [10000002,10000043], as_of now−10m', async (query) => {
+  ])('?%s → ingested_region_ids [10000002,10000043], as_of now−10m (case 34)', async (query) => {
     const body = await list(fixture.t, query);
     expect(body.coverage).toEqual({ ingested_region_ids: [10000002, 10000043], as_of: '2026-07-21T09:06:30Z' });
   });
 
-  it('case 34: the regions holding nothing live still yield no rows', async () => {
+  it('the regions holding nothing live still yield no rows (case 34)', async () => {
     expect(await matchedIds(fixture.t, 'region_ids=10000043')).toEqual([]);
     expect(await matchedIds(fixture.t, '')).toEqual([801, 802]);
   });
 });
 
-describe('case 34: as_of is the newest sighting of any stored contract, live or not', () => {
+describe('as_of is the newest sighting of any stored contract, live or not (case 34)', () => {
   const fixture = useFixture(
     [
       { contractId: 811, lastSeenAt: minutesAgo(10), items: [{ typeId: 587 }] },
@@ -268,7 +268,7 @@ describe('case 34: as_of is the newest sighting of any stored contract, live or 
     REGIONS_ENV,
   );
 
-  it('case 34: as_of → now−5m, whole seconds with Z', async () => {
+  it('as_of → now−5m, whole seconds with Z (case 34)', async () => {
     const body = await list(fixture.t, 'region_ids=10000002');
     expect(body.total).toBe(1);
     expect(body.coverage).toEqual({ ingested_region_ids: [10000002, 10000043], as_of: '2026-07-21T09:11:30Z' });

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { ContractSpec } from '../support/fixtures.js';
 import { list, matchedIds, useFixtureDatabase, type Row } from '../support/list-helpers.js';
 
-// acceptance.md §2 cases 21–22 (blueprint families runs/ME/TE) and §3 cases 25–27 (multi-select and
-// the taxonomy rule), api.md §6.4. Each block seeds only the contracts its case describes.
+// cases 21–22 (blueprint families runs/ME/TE) and cases 25–27 (multi-select and
+// the taxonomy rule), docs/api.md §6.4. Each block seeds only the contracts its case describes.
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 const CARACAL_BLUEPRINT = 687;
 
 const useFixture = useFixtureDatabase(NOW);
 
-describe('case 21: runs bounds hold on one offered item', () => {
+describe('runs bounds hold on one offered item (case 21)', () => {
   const fixture = useFixture([
     {
       contractId: 201,
@@ -47,7 +47,7 @@ describe('case 21: runs bounds hold on one offered item', () => {
   });
 });
 
-describe('case 22: ME and TE bounds', () => {
+describe('ME and TE bounds (case 22)', () => {
   const fixture = useFixture([
     { contractId: 211, items: [{ typeId: CARACAL_BLUEPRINT, isBlueprintCopy: true, me: 10, te: 12 }] },
     { contractId: 212, items: [{ typeId: CARACAL_BLUEPRINT, isBlueprintCopy: true, me: 0, te: 20 }] },
@@ -71,7 +71,7 @@ describe('case 22: ME and TE bounds', () => {
   });
 });
 
-describe('case 22: different families may be satisfied by different items (213)', () => {
+describe('different families may be satisfied by different items (213) (case 22)', () => {
   const fixture = useFixture([
     { contractId: 211, items: [{ typeId: CARACAL_BLUEPRINT, isBlueprintCopy: true, me: 10, te: 12 }] },
     { contractId: 212, items: [{ typeId: CARACAL_BLUEPRINT, isBlueprintCopy: true, me: 0, te: 20 }] },
@@ -111,10 +111,10 @@ const V: ContractSpec = { contractId: TAXONOMY_IDS.V, items: [{ typeId: 99_999, 
 
 const ids = (letters: readonly Letter[]) => letters.map((letter) => TAXONOMY_IDS[letter]).sort((a, b) => a - b);
 
-describe('api.md §6.4 worked example (X, Y)', () => {
+describe('docs/api.md §6.4 worked example (X, Y)', () => {
   const fixture = useFixture([X, Y]);
 
-  // The table of api.md §6.4, verbatim.
+  // The table of docs/api.md §6.4, verbatim.
   it.each<LetterRow>([
     ['category_id=6', ['X', 'Y']],
     ['category_id=6&group_id=25', ['X']],
@@ -123,12 +123,12 @@ describe('api.md §6.4 worked example (X, Y)', () => {
     ['category_id=6&category_id=7&group_id=25', ['X']],
     ['group_id=25&group_id=26', ['X', 'Y']],
     ['category_id=999999', []],
-  ])('api §6.4: ?%s → %j', async (query, expected) => {
+  ])('docs/api.md §6.4: ?%s → %j', async (query, expected) => {
     expect(await matchedIds(fixture.t, query)).toEqual(ids(expected));
   });
 });
 
-describe('cases 25–27: multi-select and the taxonomy rule (X, Y, W, Z)', () => {
+describe('multi-select and the taxonomy rule (X, Y, W, Z) (cases 25–27)', () => {
   const fixture = useFixture([X, Y, W, Z, V]);
 
   it.each<LetterRow>([
@@ -176,7 +176,7 @@ describe('cases 25–27: multi-select and the taxonomy rule (X, Y, W, Z)', () =>
     expect(await matchedIds(fixture.t, query)).toEqual(ids(expected));
   });
 
-  it('case 27: category_id=999999 → 200 with an empty page', async () => {
+  it('category_id=999999 → 200 with an empty page (case 27)', async () => {
     const body = await list(fixture.t, 'category_id=999999');
     expect(body.items).toEqual([]);
     expect(body.total).toBe(0);

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { AMARR, DOMAIN, STRUCTURE, type ContractSpec } from '../support/fixtures.js';
 import { list, matchedIds, useFixtureDatabase, type Row } from '../support/list-helpers.js';
 
-// acceptance.md §2 (api.md §6.4) on the 101–106 fixture: text, price, collateral, location, type,
+// (docs/api.md §6.4) on the 101–106 fixture: text, price, collateral, location, type,
 // is_bpc and is_ship_contract filters. Runs/ME/TE families and the taxonomy rule are in
 // contracts-filters-items.test.ts, counts in contracts-counts.test.ts.
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 
-/** acceptance.md §2 fixture, exactly as described there. */
+/** fixture, exactly as described there. */
 const FILTER_FIXTURE: ContractSpec[] = [
   { contractId: 101, type: 'item_exchange', price: 1_000_000, items: [{ typeId: 587 }] },
   {
@@ -144,13 +144,13 @@ describe('GET /contracts/ filters on the §2 fixture (101–106)', () => {
     expect(await matchedIds(fixture.t, query)).toEqual(expected);
   });
 
-  it('case 19: region_ids=10000001 → 200 with total 0 and no rows', async () => {
+  it('region_ids=10000001 → 200 with total 0 and no rows (case 19)', async () => {
     const body = await list(fixture.t, 'region_ids=10000001');
     expect(body.total).toBe(0);
     expect(body.items).toEqual([]);
   });
 
-  it('case 19: a contract in a player structure (no known system) matches no system_ids', async () => {
+  it('a contract in a player structure (no known system) matches no system_ids (case 19)', async () => {
     // Every system any fixture contract could be in: 104 stays out.
     expect(await matchedIds(fixture.t, 'system_ids=30000142&system_ids=30002187&system_ids=0')).not.toContain(104);
   });
@@ -174,7 +174,7 @@ describe('GET /contracts/ filters on the §2 fixture (101–106)', () => {
   });
 });
 
-describe('case 16: search treats %, _ and \\ literally', () => {
+describe('search treats %, _ and \\ literally (case 16)', () => {
   const fixture = useFixture([
     ...FILTER_FIXTURE,
     { contractId: 107, title: '50% off_now' },
@@ -198,7 +198,7 @@ describe('case 16: search treats %, _ and \\ literally', () => {
   });
 });
 
-describe('case 17: control characters, no span across texts, Unicode lowercasing', () => {
+describe('control characters, no span across texts, Unicode lowercasing (case 17)', () => {
   const fixture = useFixture([
     ...FILTER_FIXTURE,
     { contractId: 108, title: 'WTS\tRifter' },
@@ -224,7 +224,7 @@ describe('case 17: control characters, no span across texts, Unicode lowercasing
   });
 });
 
-describe('case 23: is_bpc partitions the live set', () => {
+describe('is_bpc partitions the live set (case 23)', () => {
   const fixture = useFixture([
     ...FILTER_FIXTURE,
     // A copy + original bundle is a copy contract.
@@ -246,7 +246,7 @@ describe('case 23: is_bpc partitions the live set', () => {
     expect(await matchedIds(fixture.t, query)).toEqual(expected);
   });
 
-  it('case 23: the true and false totals add up to the unfiltered total', async () => {
+  it('the true and false totals add up to the unfiltered total (case 23)', async () => {
     const all = await list(fixture.t, '');
     const copies = await list(fixture.t, 'is_bpc=true');
     const others = await list(fixture.t, 'is_bpc=false');
@@ -255,7 +255,7 @@ describe('case 23: is_bpc partitions the live set', () => {
   });
 });
 
-describe('case 24: is_ship_contract', () => {
+describe('is_ship_contract (case 24)', () => {
   const fixture = useFixture(FILTER_FIXTURE);
 
   it.each<Row>([

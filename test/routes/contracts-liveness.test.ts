@@ -4,11 +4,11 @@ import { buildTestApp, useAppPerTest } from '../support/app.js';
 import { DOMAIN, STRUCTURE, bumpGeneration, hours, replaceContracts, type ContractSpec } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
-// acceptance.md §12 Liveness (cases 55–57): live = open and date_expired > L, L = now truncated to the minute.
+// cases 55–57: live = open and date_expired > L, L = now truncated to the minute.
 const NOW = new Date('2026-07-21T09:16:30Z');
 const L = new Date('2026-07-21T09:16:00Z');
 const at = (base: Date, seconds: number) => new Date(base.getTime() + seconds * 1000);
-// api.md §5 lets the server reuse a generation it read up to 1 s ago; a commit is visible after that.
+// docs/api.md §5 lets the server reuse a generation it read up to 1 s ago; a commit is visible after that.
 
 interface ListBody {
   total: number;
@@ -48,7 +48,7 @@ const counts = (item_exchange: number, auction: number, courier: number, loan: n
   unknown,
 });
 
-describe('case 55: the liveness instant L', () => {
+describe('the liveness instant L (case 55)', () => {
   // now = 09:16:30, L = 09:16:00. Expiring at L−1s and at L → hidden; L+1s and L+60s → live.
   const specs: ContractSpec[] = [
     { contractId: 501, type: 'auction', dateExpired: at(L, -1), items: null },
@@ -61,7 +61,7 @@ describe('case 55: the liveness instant L', () => {
     { contractId: 508, dateExpired: at(L, 60), items: null },
   ];
 
-  it('case 55: at hh:mm:30, L−1s and L are hidden, L+1s and L+60s listed', async () => {
+  it('at hh:mm:30, L−1s and L are hidden, L+1s and L+60s listed (case 55)', async () => {
     await withContracts(specs);
     const { body } = await list();
     expect(ids(body)).toEqual([503, 504, 506, 507, 508]);
@@ -74,7 +74,7 @@ describe('case 55: the liveness instant L', () => {
     expect(ids((await list()).body)).toEqual([503, 504, 506, 507, 508]);
   });
 
-  it('case 55: at now = L+60s, L+1s and L+60s are hidden too, in total, counts and residual', async () => {
+  it('at now = L+60s, L+1s and L+60s are hidden too, in total, counts and residual (case 55)', async () => {
     await withContracts(specs);
     clock = at(L, 60);
     const { body } = await list();
@@ -86,7 +86,7 @@ describe('case 55: the liveness instant L', () => {
     expect(bySystem.unknown_system_excluded).toBe(0);
   });
 
-  it('case 55: the taxonomy population follows the same live set', async () => {
+  it('the taxonomy population follows the same live set (case 55)', async () => {
     await withContracts(specs);
     // Live item-bearing at NOW: 503 and 508 (items pending), 506, 507 → 2 of 4 complete → partial.
     const before = await get('/contracts/taxonomy');
@@ -99,7 +99,7 @@ describe('case 55: the liveness instant L', () => {
     expect(validateAgainst('TaxonomyResponse', after.json())).toBeNull();
   });
 
-  it('case 55: 3 live and 2 expired interleaved by date_issued, size=2 → pages of 2 and 1, total 3', async () => {
+  it('3 live and 2 expired interleaved by date_issued, size=2 → pages of 2 and 1, total 3 (case 55)', async () => {
     const issued = (h: number) => new Date(NOW.getTime() - hours(h));
     await withContracts([
       { contractId: 521, dateIssued: issued(1) },
@@ -117,14 +117,14 @@ describe('case 55: the liveness instant L', () => {
   });
 });
 
-describe('cases 56–57: closure and reopening', () => {
+describe('closure and reopening (cases 56–57)', () => {
   // 531 is the only contract of Domain; 532 stays open in The Forge.
   const specs: ContractSpec[] = [
     { contractId: 531, type: 'auction', regionId: DOMAIN, startLocationId: 60008494, items: [{ typeId: 24688 }] },
     { contractId: 532, items: [{ typeId: 587 }] },
   ];
 
-  /** What a committed sweep does to a contract it closes or reopens (sync.md §5.3): one row, G + 1. */
+  /** What a committed sweep does to a contract it closes or reopens (docs/sync.md §5.3): one row, G + 1. */
   async function setClosed(contractId: number, closedAt: Date | null): Promise<void> {
     await ctx.db.db.execute(sql`
       UPDATE contracts SET closed_at = ${closedAt?.toISOString() ?? null}::timestamptz,
@@ -134,7 +134,7 @@ describe('cases 56–57: closure and reopening', () => {
     await ctx.t!.seesCurrentGeneration();
   }
 
-  it('case 56: a closed contract leaves list and counts at the commit; its detail stays 200 and its region stays in coverage', async () => {
+  it('a closed contract leaves list and counts at the commit; its detail stays 200 and its region stays in coverage (case 56)', async () => {
     await withContracts(specs);
     const open = await list();
     expect(ids(open.body)).toEqual([531, 532]);
@@ -158,7 +158,7 @@ describe('cases 56–57: closure and reopening', () => {
     expect(Object.keys(detail.json())).not.toContain('closed_at');
   });
 
-  it('case 56: an expired contract is served by detail too', async () => {
+  it('an expired contract is served by detail too (case 56)', async () => {
     await withContracts([{ contractId: 533, dateExpired: at(NOW, -2 * 86_400) }]);
     expect((await list()).body.total).toBe(0);
     const detail = await get('/api/v1/contracts/533/');
@@ -166,7 +166,7 @@ describe('cases 56–57: closure and reopening', () => {
     expect(detail.json()).toMatchObject({ contract_id: 533, date_expired: '2026-07-19T09:16:30Z' });
   });
 
-  it('case 57: listed again by a later sweep → back in the list with a new ETag', async () => {
+  it('listed again by a later sweep → back in the list with a new ETag (case 57)', async () => {
     await withContracts(specs);
     await setClosed(531, at(NOW, -60));
     const closed = await list();

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { hours, insertContracts, insertTaxonomy } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
-// acceptance.md §1 (cases 1–14) at the route level.
+// cases 1–14 at the route level.
 const NOW = new Date('2026-07-21T09:16:30Z');
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PARAM_ORDER = [
@@ -99,7 +99,7 @@ beforeAll(async () => {
       },
       { contractId: 103, price: 999.99, dateIssued: issued(3), items: [{ typeId: 32880 }] },
       { contractId: 104, type: 'courier', price: 0, dateIssued: issued(4), endLocationId: 60008494 },
-      // 2^53 − 1: the largest id the server may serialize (api.md §3).
+      // 2^53 − 1: the largest id the server may serialize (docs/api.md §3).
       { contractId: 105, price: 2_000_000, dateIssued: issued(5), startLocationId: 9_007_199_254_740_991, items: [{ typeId: 621 }] },
     ],
     NOW,
@@ -136,14 +136,14 @@ async function expect422(url: string, detail: object[]): Promise<void> {
   expect(validateAgainst('HTTPValidationError', response.json())).toBeNull();
 }
 
-describe('case 1: defaults and equivalent queries', () => {
-  it('case 1: no query → 200, page 1, size 50, date_issued desc', async () => {
+describe('defaults and equivalent queries (case 1)', () => {
+  it('no query → 200, page 1, size 50, date_issued desc (case 1)', async () => {
     const { body } = await list('');
     expect(body).toMatchObject({ total: 5, page: 1, size: 50 });
     expect(ids(body)).toEqual([101, 102, 103, 104, 105]);
   });
 
-  it('case 1: explicit defaults and unknown parameters give the same body and ETag as no query', async () => {
+  it('explicit defaults and unknown parameters give the same body and ETag as no query (case 1)', async () => {
     const bare = await list('');
     expect(bare.response.headers.etag).toMatch(/^W\/".+"$/);
     for (const query of ['page=1&size=50&sort_by=date_issued&sort_direction=desc', 'foo=bar&utm_source=x']) {
@@ -158,15 +158,15 @@ describe('case 1: defaults and equivalent queries', () => {
     expect(different.response.headers.etag).not.toBe(bare.response.headers.etag);
   });
 
-  it('case 1: min_price > max_price is valid and matches nothing', async () => {
+  it('min_price > max_price is valid and matches nothing (case 1)', async () => {
     const { body } = await list('min_price=10&max_price=5');
     expect(body.total).toBe(0);
     expect(body.items).toEqual([]);
   });
 });
 
-describe('cases 2–4: search length', () => {
-  it('case 2: search=ab → the exact 422 body', async () => {
+describe('search length (cases 2–4)', () => {
+  it('search=ab → the exact 422 body (case 2)', async () => {
     const response = await get('/contracts/?search=ab');
     expect(response.statusCode).toBe(422);
     expect(response.body).toBe(
@@ -174,13 +174,13 @@ describe('cases 2–4: search length', () => {
     );
   });
 
-  it('case 3: the error input is the raw untrimmed value', async () => {
+  it('the error input is the raw untrimmed value (case 3)', async () => {
     await expect422('search=%20%20ab%20%20', [tooShort('  ab  ')]);
     await expect422('search=%20%20%20', [tooShort('   ')]);
     await expect422('search=', [tooShort('')]);
   });
 
-  it('case 4: length is counted in code points after trimming, 3..100', async () => {
+  it('length is counted in code points after trimming, 3..100 (case 4)', async () => {
     const letters = (n: number) => 'abcdefghij'.repeat(11).slice(0, n);
     expect((await list(`search=${letters(100)}`)).body.total).toBe(0);
     const long = letters(101);
@@ -193,12 +193,12 @@ describe('cases 2–4: search length', () => {
   });
 });
 
-describe('cases 5–8: numeric parameters', () => {
-  it('case 5: page=0&size=101 → two errors, page first', async () => {
+describe('numeric parameters (cases 5–8)', () => {
+  it('page=0&size=101 → two errors, page first (case 5)', async () => {
     await expect422('page=0&size=101', [ge(['query', 'page'], '0', 1), le(['query', 'size'], '101', 100)]);
   });
 
-  it('case 5: size bounds and the runs/ME/TE minimums', async () => {
+  it('size bounds and the runs/ME/TE minimums (case 5)', async () => {
     const one = await list('size=1');
     expect(one.body.size).toBe(1);
     expect(ids(one.body)).toEqual([101]);
@@ -210,7 +210,7 @@ describe('cases 5–8: numeric parameters', () => {
     await expect422('max_te=-1', [ge(['query', 'max_te'], '-1', 0)]);
   });
 
-  it('case 6: non-integers → int_parsing without ctx; signs and leading zeros are integers', async () => {
+  it('non-integers → int_parsing without ctx; signs and leading zeros are integers (case 6)', async () => {
     for (const [raw, input] of [['1.5', '1.5'], ['1e3', '1e3'], ['0x10', '0x10'], ['%201', ' 1'], ['', '']] as const) {
       await expect422(`page=${raw}`, [intParsing(['query', 'page'], input)]);
     }
@@ -222,7 +222,7 @@ describe('cases 5–8: numeric parameters', () => {
     expect((await list('page=007')).response.body).toContain('"page":7,');
   });
 
-  it('case 7: ids across the whole int64 range, never through a JS number', async () => {
+  it('ids across the whole int64 range, never through a JS number (case 7)', async () => {
     expect((await list('type_ids=9223372036854775807')).body.total).toBe(0);
     expect((await list('type_ids=-9223372036854775808')).body.total).toBe(0);
     await expect422('type_ids=9223372036854775808', [intSize(['query', 'type_ids', 0], '9223372036854775808')]);
@@ -234,7 +234,7 @@ describe('cases 5–8: numeric parameters', () => {
     expect(ids((await list('station_ids=9223372036854775807&station_ids=9007199254740991')).body)).toEqual([105]);
   });
 
-  it('case 8: number grammar for min_price', async () => {
+  it('number grammar for min_price (case 8)', async () => {
     expect(ids((await list('min_price=1e3')).body)).toEqual([101, 102, 105]);
     expect((await list('min_price=1e3')).response.body).toBe((await list('min_price=1000')).response.body);
     expect(ids((await list('min_price=.5')).body)).toEqual([101, 102, 103, 105]);
@@ -250,8 +250,8 @@ describe('cases 5–8: numeric parameters', () => {
   });
 });
 
-describe('cases 9–11: booleans, enums and lists', () => {
-  it('case 9: lax booleans', async () => {
+describe('booleans, enums and lists (cases 9–11)', () => {
+  it('lax booleans (case 9)', async () => {
     const yes = await list('is_bpc=true');
     const no = await list('is_bpc=false');
     expect(ids(yes.body)).toEqual([102]);
@@ -261,7 +261,7 @@ describe('cases 9–11: booleans, enums and lists', () => {
     for (const word of ['maybe', '2', 'truee', '']) await expect422(`is_bpc=${word}`, [boolParsing(['query', 'is_bpc'], word)]);
   });
 
-  it('case 10: enum errors list the allowed values in declaration order', async () => {
+  it('enum errors list the allowed values in declaration order (case 10)', async () => {
     await expect422('contract_type=barter', [enumErr(['query', 'contract_type', 0], 'barter', TYPES_EXPECTED)]);
     const barter = (await get('/contracts/?contract_type=barter')).json();
     expect(barter.detail[0].msg).toBe("Input should be 'item_exchange', 'auction', 'courier', 'loan' or 'unknown'");
@@ -270,7 +270,7 @@ describe('cases 9–11: booleans, enums and lists', () => {
     await expect422('sort_by=name', [enumErr(['query', 'sort_by'], 'name', SORT_EXPECTED)]);
   });
 
-  it('case 11: each occurrence of a list key is one element', async () => {
+  it('each occurrence of a list key is one element (case 11)', async () => {
     await expect422('region_ids=10000002&region_ids=abc', [intParsing(['query', 'region_ids', 1], 'abc')]);
     await expect422('region_ids=1,2', [intParsing(['query', 'region_ids', 0], '1,2')]);
     await expect422('region_ids=', [intParsing(['query', 'region_ids', 0], '')]);
@@ -284,8 +284,8 @@ describe('cases 9–11: booleans, enums and lists', () => {
   });
 });
 
-describe('cases 12–13: repeated keys and error order', () => {
-  it('case 12: duplicate list elements are harmless and share the ETag', async () => {
+describe('repeated keys and error order (cases 12–13)', () => {
+  it('duplicate list elements are harmless and share the ETag (case 12)', async () => {
     const once = await list('region_ids=10000002');
     const twice = await list('region_ids=10000002&region_ids=10000002');
     expect(once.body.total).toBe(5);
@@ -293,7 +293,7 @@ describe('cases 12–13: repeated keys and error order', () => {
     expect(twice.response.headers.etag).toBe(once.response.headers.etag);
   });
 
-  it('case 12: the last occurrence of a scalar wins, and only it is validated', async () => {
+  it('the last occurrence of a scalar wins, and only it is validated (case 12)', async () => {
     const two = await list('page=2&size=1');
     for (const query of ['page=5&page=2&size=1', 'page=abc&page=2&size=1']) {
       const other = await list(query);
@@ -304,7 +304,7 @@ describe('cases 12–13: repeated keys and error order', () => {
     await expect422('page=2&page=abc', [intParsing(['query', 'page'], 'abc')]);
   });
 
-  it('case 13: all errors together, in parameter order', async () => {
+  it('all errors together, in parameter order (case 13)', async () => {
     await expect422('sort_direction=up&page=0&region_ids=x&search=ab&is_bpc=maybe', [
       tooShort('ab'),
       intParsing(['query', 'region_ids', 0], 'x'),
@@ -315,8 +315,8 @@ describe('cases 12–13: repeated keys and error order', () => {
   });
 });
 
-describe('case 14: error responses', () => {
-  it('case 14: 422 headers under both prefixes and slash forms; X-Request-Id echoed or generated', async () => {
+describe('error responses (case 14)', () => {
+  it('422 headers under both prefixes and slash forms; X-Request-Id echoed or generated (case 14)', async () => {
     for (const path of ['/contracts/', '/contracts', '/api/v1/contracts/', '/api/v1/contracts']) {
       await expect422(`${path}?page=0`, [ge(['query', 'page'], '0', 1)]);
     }
@@ -327,7 +327,7 @@ describe('case 14: error responses', () => {
     expect(replaced.headers['x-request-id']).toMatch(UUID_V4);
   });
 
-  it('case 14: undecodable paths answer like unknown paths; an over-long contract_id still gets its 422', async () => {
+  it('undecodable paths answer like unknown paths; an over-long contract_id still gets its 422 (case 14)', async () => {
     for (const url of ['/contracts/%', '/contracts/%zz', '/api/v1/contracts/%E0%A4%A', '/contracts/%zz?page=0']) {
       const response = await get(url, { 'x-request-id': 'bad-url-1' });
       expect(response.statusCode, url).toBe(404);
@@ -341,7 +341,7 @@ describe('case 14: error responses', () => {
     await expect422(`/api/v1/contracts/${letters}/`, [intParsing(['path', 'contract_id'], letters)]);
   });
 
-  it('case 14: ≥ 500 randomized malformed queries and paths on the wire never get a 500', async () => {
+  it('≥ 500 randomized malformed queries and paths on the wire never get a 500 (case 14)', async () => {
     // Closed by t.close() with the app.
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = t.app.server.address() as AddressInfo;

@@ -3,7 +3,7 @@ import { buildTestApp, useAppPerTest } from '../support/app.js';
 import { AMARR, STRUCTURE, days, hours, replaceContracts, type ContractSpec } from '../support/fixtures.js';
 import { validateAgainst } from '../support/openapi-validator.js';
 
-// acceptance.md §7 Sorting (cases 35–37) and §8 Pagination (cases 38–40).
+// cases 35–37 and §8 Pagination (cases 38–40).
 const NOW = new Date('2026-07-21T09:16:30Z');
 
 interface ListBody {
@@ -38,7 +38,7 @@ async function order(query: string): Promise<number[]> {
 
 const issuedAt = (h: number) => new Date(NOW.getTime() - hours(h));
 
-describe('case 35: nullable sort keys — nulls last both ways, ties by contract_id ascending', () => {
+describe('nullable sort keys — nulls last both ways, ties by contract_id ascending (case 35)', () => {
   // 301=10, 302=null, 303=30, 304=10, 305=20. Inserted in reverse and with 304 issued after 301, so
   // neither storage order nor the default date_issued order can fake the contract_id tie-break.
   const values: [number, number | null][] = [[305, 20], [304, 10], [303, 30], [302, null], [301, 10]];
@@ -59,7 +59,7 @@ describe('case 35: nullable sort keys — nulls last both ways, ties by contract
   ];
 
   for (const [key, spec] of cases) {
-    it(`case 35: sort_by=${key} asc → [${ASC}], desc → [${DESC}]`, async () => {
+    it(`sort_by=${key} asc → [${ASC}], desc → [${DESC}] (case 35)`, async () => {
       await withContracts(values.map(([id, value]) => ({ ...spec(id, value), dateIssued: issued(id) })));
       expect(await order(`sort_by=${key}&sort_direction=asc`)).toEqual(ASC);
       expect(await order(`sort_by=${key}&sort_direction=desc`)).toEqual(DESC);
@@ -68,7 +68,7 @@ describe('case 35: nullable sort keys — nulls last both ways, ties by contract
     });
   }
 
-  it('case 35: a zero-volume courier has reward_per_volume null; sizes of 1 keep the same order', async () => {
+  it('a zero-volume courier has reward_per_volume null; sizes of 1 keep the same order (case 35)', async () => {
     await withContracts([
       { contractId: 306, type: 'courier', reward: 80_000_000, volume: 0 },
       { contractId: 307, type: 'courier', reward: 80_000_000, volume: 1000 },
@@ -79,7 +79,7 @@ describe('case 35: nullable sort keys — nulls last both ways, ties by contract
   });
 });
 
-describe('case 36: non-nullable sort keys', () => {
+describe('non-nullable sort keys (case 36)', () => {
   // k: 301=3, 302=1, 303=2, 304=1, 305=5.
   const ks: [number, number][] = [[305, 5], [304, 1], [303, 2], [302, 1], [301, 3]];
   const ASC = [302, 304, 303, 301, 305];
@@ -90,32 +90,32 @@ describe('case 36: non-nullable sort keys', () => {
     ['collateral', (k) => ({ collateral: k * 1_000_000 })],
   ];
   for (const [key, spec] of cases) {
-    it(`case 36: sort_by=${key} asc → [${ASC}], desc → [${DESC}]`, async () => {
+    it(`sort_by=${key} asc → [${ASC}], desc → [${DESC}] (case 36)`, async () => {
       await withContracts(ks.map(([id, k]) => ({ contractId: id, ...spec(k) })));
       expect(await order(`sort_by=${key}&sort_direction=asc`)).toEqual(ASC);
       expect(await order(`sort_by=${key}&sort_direction=desc`)).toEqual(DESC);
     });
   }
 
-  it('case 37: sort_direction=asc alone sorts by date_issued', async () => {
+  it('sort_direction=asc alone sorts by date_issued (case 37)', async () => {
     await withContracts(ks.map(([id, k]) => ({ contractId: id, dateIssued: new Date(NOW.getTime() - days(10) + hours(k)), price: 10 * k })));
     expect(await order('sort_direction=asc')).toEqual(ASC);
     expect(await order('')).toEqual(DESC);
   });
 });
 
-describe('case 37: ship_name sorts by the lowercased primary_label, by code point', () => {
-  // Items not fetched yet: the label is the trimmed title (api.md §8 rule 3).
+describe('ship_name sorts by the lowercased primary_label, by code point (case 37)', () => {
+  // Items not fetched yet: the label is the trimmed title (docs/api.md §8 rule 3).
   const labelled = (id: number, title: string): ContractSpec => ({ contractId: id, title, items: null });
   const FIVE = [labelled(311, 'Zephyr'), labelled(312, 'abaddon'), labelled(313, 'Rokh'), labelled(314, 'Abaddon'), labelled(315, 'Ägir')];
 
-  it('case 37: Zephyr, abaddon, Rokh, Abaddon, Ägir', async () => {
+  it('Zephyr, abaddon, Rokh, Abaddon, Ägir (case 37)', async () => {
     await withContracts(FIVE);
     expect(await order('sort_by=ship_name&sort_direction=asc')).toEqual([312, 314, 313, 311, 315]);
     expect(await order('sort_by=ship_name&sort_direction=desc')).toEqual([315, 311, 313, 312, 314]);
   });
 
-  it('case 37: an offered Rokh with a requested Abaddon sorts as rokh; a pending title as its trimmed text', async () => {
+  it('an offered Rokh with a requested Abaddon sorts as rokh; a pending title as its trimmed text (case 37)', async () => {
     await withContracts([
       ...FIVE,
       {
@@ -135,7 +135,7 @@ describe('case 37: ship_name sorts by the lowercased primary_label, by code poin
   });
 });
 
-describe('case 38: pages of a filtered result', () => {
+describe('pages of a filtered result (case 38)', () => {
   // 7 matches in Jita (one without price); a structure contract (counted in unknown_system_excluded)
   // and an Amarr one do not match system_ids.
   const prices = [50, 10, null, 30, 10, 70, 20];
@@ -146,7 +146,7 @@ describe('case 38: pages of a filtered result', () => {
   ];
   const FILTER = 'system_ids=30000142&sort_by=price&sort_direction=asc';
 
-  it('case 38: size=3 pages hold 3, 3, 1 rows and concatenate to the single size=100 page', async () => {
+  it('size=3 pages hold 3, 3, 1 rows and concatenate to the single size=100 page (case 38)', async () => {
     await withContracts(specs);
     const whole = await order(`${FILTER}&size=100`);
     expect(whole).toEqual([382, 385, 387, 384, 381, 386, 383]);
@@ -155,7 +155,7 @@ describe('case 38: pages of a filtered result', () => {
     expect(pages.flat()).toEqual(whole);
   });
 
-  it('case 38: the page past the end is 200 with items [] and page 1’s counts, coverage and residual', async () => {
+  it('the page past the end is 200 with items [] and page 1’s counts, coverage and residual (case 38)', async () => {
     await withContracts(specs);
     const first = (await list(`${FILTER}&size=3&page=1`)).body;
     const past = (await list(`${FILTER}&size=3&page=4`)).body;
@@ -166,10 +166,10 @@ describe('case 38: pages of a filtered result', () => {
   });
 });
 
-describe('case 39: deep pages', () => {
+describe('deep pages (case 39)', () => {
   const hundred = Array.from({ length: 100 }, (_, i): ContractSpec => ({ contractId: 10_000 + i, dateIssued: issuedAt(i + 1) }));
 
-  it('case 39: 100 matches, size=50 → page 2 is rows 51–100, page 3 is empty', async () => {
+  it('100 matches, size=50 → page 2 is rows 51–100, page 3 is empty (case 39)', async () => {
     await withContracts(hundred);
     expect(await order('size=50&page=1')).toEqual(hundred.slice(0, 50).map((spec) => spec.contractId));
     expect(await order('size=50&page=2')).toEqual(hundred.slice(50).map((spec) => spec.contractId));
@@ -177,7 +177,7 @@ describe('case 39: deep pages', () => {
     expect(third).toMatchObject({ total: 100, page: 3, size: 50, items: [] });
   });
 
-  it('case 39: page=9223372036854775807&size=100 and page=1000000 → 200, items [], the real total, no overflow', async () => {
+  it('page=9223372036854775807&size=100 and page=1000000 → 200, items [], the real total, no overflow (case 39)', async () => {
     await withContracts(hundred);
     const max = await list('page=9223372036854775807&size=100');
     expect(max.raw).toContain('"page":9223372036854775807,');
@@ -194,7 +194,7 @@ describe('case 39: deep pages', () => {
   });
 });
 
-describe('case 40: stable paging over ties and multi-item matches', () => {
+describe('stable paging over ties and multi-item matches (case 40)', () => {
   // 250 contracts of equal price, each offering three Rifter Blueprint copies: every item matches
   // search=rifter, is_bpc=true and the label is the same, so only the tie-break orders them.
   const copies = [1, 2, 3].map((recordId) => ({
@@ -222,13 +222,13 @@ describe('case 40: stable paging over ties and multi-item matches', () => {
     return all;
   }
 
-  it('case 40: sort_by=price with equal prices → 250 distinct ids ascending, both directions', async () => {
+  it('sort_by=price with equal prices → 250 distinct ids ascending, both directions (case 40)', async () => {
     await withContracts(specs);
     expect(await pages('sort_by=price&sort_direction=asc')).toEqual(ascending);
     expect(await pages('sort_by=price&sort_direction=desc')).toEqual(ascending);
   });
 
-  it('case 40: search, ship_name and is_bpc pages hold size distinct contracts, no overlap or gap', async () => {
+  it('search, ship_name and is_bpc pages hold size distinct contracts, no overlap or gap (case 40)', async () => {
     await withContracts(specs);
     expect(await pages('search=rifter&sort_by=price')).toEqual(ascending);
     expect(await pages('sort_by=ship_name&sort_direction=asc')).toEqual(ascending);

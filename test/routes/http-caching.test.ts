@@ -11,7 +11,7 @@ const L = Date.parse('2026-07-21T09:16:00Z');
 const NOW = new Date(L + 30_000);
 const redisUrl = inject('redisUrl');
 
-/** The service may reuse a generation read up to 1 s ago (api.md §5); past that a commit must show. */
+/** The service may reuse a generation read up to 1 s ago (docs/api.md §5); past that a commit must show. */
 const CACHED_URLS = ['/contracts/', '/contracts/taxonomy', '/contracts/101'];
 
 let db: TestDatabase;
@@ -63,8 +63,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('ETag and conditional requests (api.md §5)', () => {
-  it('case 58: list, taxonomy and detail 200s carry a weak ETag, public no-cache and Vary; If-None-Match of it → 304 with no body', async () => {
+describe('ETag and conditional requests (docs/api.md §5)', () => {
+  it('list, taxonomy and detail 200s carry a weak ETag, public no-cache and Vary; If-None-Match of it → 304 with no body (case 58)', async () => {
     for (const url of CACHED_URLS) {
       const first = await get(url);
       expect(first.statusCode, url).toBe(200);
@@ -84,7 +84,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     }
   });
 
-  it('case 58: HEAD revalidation is a 304 too', async () => {
+  it('HEAD revalidation is a 304 too (case 58)', async () => {
     const etag = await etagOf('/contracts/');
     const response = await t.app.inject({ method: 'HEAD', url: '/contracts/', headers: { 'if-none-match': etag } });
     expect(response.statusCode).toBe(304);
@@ -92,7 +92,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     expect(response.headers.etag).toBe(etag);
   });
 
-  it('case 58: /health, /ready and the other non-data routes send no-store and no ETag', async () => {
+  it('/health, /ready and the other non-data routes send no-store and no ETag (case 58)', async () => {
     for (const url of ['/health', '/ready', '/', '/metrics', '/openapi.json', '/me']) {
       const response = await get(url);
       expect(response.headers['cache-control'], url).toBe('no-store');
@@ -100,7 +100,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     }
   });
 
-  it('case 59: If-None-Match "*", a list containing W/"<tag>", and the strong form "<tag>" → 304; an unrelated tag → 200', async () => {
+  it('If-None-Match "*", a list containing W/"<tag>", and the strong form "<tag>" → 304; an unrelated tag → 200 (case 59)', async () => {
     for (const url of CACHED_URLS) {
       const etag = await etagOf(url);
       const opaque = etag.slice(2);
@@ -117,7 +117,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     }
   });
 
-  it('case 59: validation runs first: ?page=0 → 422 and an unknown contract → 404 even with If-None-Match: *', async () => {
+  it('validation runs first: ?page=0 → 422 and an unknown contract → 404 even with If-None-Match: * (case 59)', async () => {
     const invalid = await get('/contracts/?page=0', { 'if-none-match': '*' });
     expect(invalid.statusCode).toBe(422);
     expect(validateAgainst('HTTPValidationError', invalid.json())).toBeNull();
@@ -136,7 +136,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     expect((await get('/contracts/999999999', { 'if-none-match': '*' })).statusCode).toBe(404);
   });
 
-  it('case 61: list and taxonomy ETags are equal at L+10s and L+50s and change at L+70s; the detail ETag does not', async () => {
+  it('list and taxonomy ETags are equal at L+10s and L+50s and change at L+70s; the detail ETag does not (case 61)', async () => {
     try {
       clock = new Date(L + 10_000);
       const early = await Promise.all(CACHED_URLS.map((url) => etagOf(url)));
@@ -158,7 +158,7 @@ describe('ETag and conditional requests (api.md §5)', () => {
     }
   });
 
-  it('case 61: one ETag for no query, ?page=1, the explicit defaults and unknown parameters; list values de-duplicated and sorted', async () => {
+  it('one ETag for no query, ?page=1, the explicit defaults and unknown parameters; list values de-duplicated and sorted (case 61)', async () => {
     const plain = await etagOf('/contracts/');
     for (const url of ['/contracts/?page=1', '/contracts/?utm=x', '/contracts/?page=1&size=50&sort_by=date_issued&sort_direction=desc', '/contracts?foo=bar&utm_source=x']) {
       expect(await etagOf(url), url).toBe(plain);
@@ -172,8 +172,8 @@ describe('ETag and conditional requests (api.md §5)', () => {
   });
 });
 
-describe('a new data generation (api.md §5)', () => {
-  it('case 60: rows written without a generation change (an all-unchanged run) leave every ETag unchanged', async () => {
+describe('a new data generation (docs/api.md §5)', () => {
+  it('rows written without a generation change (an all-unchanged run) leave every ETag unchanged (case 60)', async () => {
     const before = await Promise.all(CACHED_URLS.map((url) => etagOf(url)));
     await db.db.execute(sql`
       INSERT INTO sync_runs (scope, trigger, started_at, finished_at, outcome)
@@ -185,7 +185,7 @@ describe('a new data generation (api.md §5)', () => {
     }
   });
 
-  it('case 60: a committed insert: from 1 s later the old ETags get 200, total +1 and a new ETag', async () => {
+  it('a committed insert: from 1 s later the old ETags get 200, total +1 and a new ETag (case 60)', async () => {
     const oldList = await get('/contracts/');
     const oldTotal = oldList.json().total as number;
     const before = await Promise.all(CACHED_URLS.map((url) => etagOf(url)));
@@ -203,7 +203,7 @@ describe('a new data generation (api.md §5)', () => {
   });
 });
 
-describe('server-side result cache (api.md §5)', () => {
+describe('server-side result cache (docs/api.md §5)', () => {
   /**
    * 6 contracts → list (miss) → list again (hit) → insert one → 7, never the cached 6. The SQL path
    * caches every result; the read model keeps an answer once it has been asked for twice (unique
@@ -232,7 +232,7 @@ describe('server-side result cache (api.md §5)', () => {
     expect(third.json().items).toHaveLength(7);
   }
 
-  it('case 62: in-process cache: 6 → insert → 7, never a result of the older generation (SQL path)', async () => {
+  it('in-process cache: 6 → insert → 7, never a result of the older generation (SQL path) (case 62)', async () => {
     const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { READ_MODEL: 'off' } });
     try {
       await neverStale(app, 6200);
@@ -241,7 +241,7 @@ describe('server-side result cache (api.md §5)', () => {
     }
   });
 
-  it('case 62: read model answers: 6 → insert → 7, never a result of the older generation', async () => {
+  it('read model answers: 6 → insert → 7, never a result of the older generation (case 62)', async () => {
     const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
     try {
       await neverStale(app, 6250, 2);
@@ -261,7 +261,7 @@ describe('server-side result cache (api.md §5)', () => {
     }
   });
 
-  it('case 62: Redis unreachable → the list is still 200 and correct, and result="error" rises', async () => {
+  it('Redis unreachable → the list is still 200 and correct, and result="error" rises (case 62)', async () => {
     // The SQL path is the one whose results go to Redis; the read model's never leave the process.
     const app = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { REDIS_URL: 'redis://127.0.0.1:1', READ_MODEL: 'off' } });
     try {

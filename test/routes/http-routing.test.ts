@@ -59,8 +59,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('methods (api.md §2)', () => {
-  it('case 63: HEAD → exactly the status and headers of GET, with no body', async () => {
+describe('methods (docs/api.md §2)', () => {
+  it('HEAD → exactly the status and headers of GET, with no body (case 63)', async () => {
     const urls = ['/contracts/', '/contracts/taxonomy', '/contracts/101', '/contracts/999999999', '/contracts/?page=0', '/health', '/ready', '/', '/nope'];
     for (const url of urls) {
       for (const headers of [{}, { 'accept-encoding': 'br, gzip' }]) {
@@ -73,7 +73,7 @@ describe('methods (api.md §2)', () => {
     }
   });
 
-  it('case 63: HEAD with a matching If-None-Match → 304', async () => {
+  it('HEAD with a matching If-None-Match → 304 (case 63)', async () => {
     const etag = (await t.app.inject({ url: '/contracts/taxonomy' })).headers.etag as string;
     const head = await t.app.inject({ method: 'HEAD', url: '/contracts/taxonomy', headers: { 'if-none-match': etag } });
     expect(head.statusCode).toBe(304);
@@ -81,7 +81,7 @@ describe('methods (api.md §2)', () => {
     expect(head.rawPayload.length).toBe(0);
   });
 
-  it('case 63: POST, PUT, PATCH, DELETE, OPTIONS on known paths → 405 with Allow: GET, HEAD and no CORS headers, even with Origin', async () => {
+  it('POST, PUT, PATCH, DELETE, OPTIONS on known paths → 405 with Allow: GET, HEAD and no CORS headers, even with Origin (case 63)', async () => {
     const urls = ['/contracts/', '/contracts', '/api/v1/contracts/5', '/contracts/taxonomy', '/contracts/abc', '/health', '/ready', '/metrics', '/', '/api/v1/health/'];
     for (const url of urls) {
       for (const method of OTHER_METHODS) {
@@ -101,7 +101,7 @@ describe('methods (api.md §2)', () => {
     }
   });
 
-  it('case 63: a body the server cannot parse does not turn a 405 into a 400 or 415', async () => {
+  it('a body the server cannot parse does not turn a 405 into a 400 or 415 (case 63)', async () => {
     for (const [contentType, payload] of [['application/json', '{not json'], ['text/xml', '<a/>']] as const) {
       const response = await t.app.inject({ method: 'POST', url: '/contracts/', headers: { 'content-type': contentType }, payload });
       expect(response.statusCode, contentType).toBe(405);
@@ -110,15 +110,15 @@ describe('methods (api.md §2)', () => {
     }
   });
 
-  it('case 63: GET never carries CORS headers either', async () => {
+  it('GET never carries CORS headers either (case 63)', async () => {
     const response = await t.app.inject({ url: '/contracts/', headers: { origin: 'https://evil.example' } });
     expect(response.statusCode).toBe(200);
     expect(corsHeaders(response.headers)).toStrictEqual([]);
   });
 });
 
-describe('paths (api.md §2)', () => {
-  it('case 64: unknown paths (any method) → 404 {"detail":"Not Found"} with no-store', async () => {
+describe('paths (docs/api.md §2)', () => {
+  it('unknown paths (any method) → 404 {"detail":"Not Found"} with no-store (case 64)', async () => {
     const cases: [string, string][] = [
       ['GET', '/nope'], ['GET', '/api/v1/nope'], ['GET', '/api/v2/contracts'], ['POST', '/nope'], ['GET', '/login'],
       ['DELETE', '/api/v2/contracts'], ['GET', '/auth/sso/login'], ['GET', '/me/watchlist-items/'], ['GET', '/contracts/1/items'],
@@ -132,7 +132,7 @@ describe('paths (api.md §2)', () => {
     }
   });
 
-  it('case 64: GET /me → 401 {"detail":"Not authenticated"}, under the prefix too', async () => {
+  it('GET /me → 401 {"detail":"Not authenticated"}, under the prefix too (case 64)', async () => {
     for (const url of ['/me', '/api/v1/me', '/me/']) {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(401);
@@ -141,7 +141,7 @@ describe('paths (api.md §2)', () => {
     }
   });
 
-  it('case 65: slash and prefix forms answer like the bare form, never with a redirect', async () => {
+  it('slash and prefix forms answer like the bare form, never with a redirect (case 65)', async () => {
     const forms: [string, string[]][] = [
       ['/contracts/', ['/contracts', '/api/v1/contracts', '/api/v1/contracts/', '/contracts/?', '/api/v1/contracts?x=1']],
       ['/contracts/taxonomy', ['/contracts/taxonomy/', '/api/v1/contracts/taxonomy', '/api/v1/contracts/taxonomy/']],
@@ -163,7 +163,7 @@ describe('paths (api.md §2)', () => {
     }
   });
 
-  it('case 65: /contracts/taxonomy is the taxonomy route, not a contract id (no 422)', async () => {
+  it('/contracts/taxonomy is the taxonomy route, not a contract id (no 422) (case 65)', async () => {
     for (const url of ['/contracts/taxonomy', '/api/v1/contracts/taxonomy/']) {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(200);
@@ -173,8 +173,8 @@ describe('paths (api.md §2)', () => {
   });
 });
 
-describe('X-Request-Id (api.md §3)', () => {
-  it('case 66: a well-formed X-Request-Id is echoed on 200, 304, 404, 405 and 422, and tags the access log line', async () => {
+describe('X-Request-Id (docs/api.md §3)', () => {
+  it('a well-formed X-Request-Id is echoed on 200, 304, 404, 405 and 422, and tags the access log line (case 66)', async () => {
     const id = 'abc-123.x:y';
     const etag = (await t.app.inject({ url: '/contracts/' })).headers.etag as string;
     const requests = [
@@ -197,7 +197,7 @@ describe('X-Request-Id (api.md §3)', () => {
     }
   });
 
-  it('case 66: a malformed or over-long X-Request-Id is replaced by a fresh UUIDv4; 128 characters are still echoed', async () => {
+  it('a malformed or over-long X-Request-Id is replaced by a fresh UUIDv4; 128 characters are still echoed (case 66)', async () => {
     for (const bad of ['bad id!', 'x'.repeat(129), 'é', 'a/b']) {
       const response = await t.app.inject({ url: '/health', headers: { 'x-request-id': bad } });
       expect(response.headers['x-request-id'], bad).toMatch(UUID_V4);
@@ -211,8 +211,8 @@ describe('X-Request-Id (api.md §3)', () => {
   });
 });
 
-describe('compression (api.md §3)', () => {
-  it('case 67: br when accepted, gzip when br is refused, identity otherwise; decoded bodies identical', async () => {
+describe('compression (docs/api.md §3)', () => {
+  it('br when accepted, gzip when br is refused, identity otherwise; decoded bodies identical (case 67)', async () => {
     const plain = await t.app.inject({ url: '/contracts/', headers: { 'accept-encoding': 'identity' } });
     expect(plain.statusCode).toBe(200);
     expect(plain.json().items).toHaveLength(50);
@@ -243,7 +243,7 @@ describe('compression (api.md §3)', () => {
     }
   });
 
-  it('case 67: detail and taxonomy compress too once over 1 KiB; /health (< 1 KiB) never does', async () => {
+  it('detail and taxonomy compress too once over 1 KiB; /health (< 1 KiB) never does (case 67)', async () => {
     const health = await t.app.inject({ url: '/health', headers: { 'accept-encoding': 'br, gzip' } });
     expect(health.headers['content-encoding']).toBeUndefined();
     expect(health.body).toBe('{"status":"ok"}');
@@ -263,7 +263,7 @@ describe('compression (api.md §3)', () => {
   });
 });
 
-describe('unexpected errors (api.md §3)', () => {
+describe('unexpected errors (docs/api.md §3)', () => {
   let failing: TestApp;
   beforeAll(async () => {
     failing = await buildTestApp({
@@ -303,7 +303,7 @@ describe('unexpected errors (api.md §3)', () => {
     await failing?.close();
   });
 
-  it('case 68: an injected repository error → 500 generic body with no-store, logged with stack and request id', async () => {
+  it('an injected repository error → 500 generic body with no-store, logged with stack and request id (case 68)', async () => {
     for (const [url, id] of [['/contracts/?search=hunter2secret', 'fail-1'], ['/contracts/101', 'fail-2']] as const) {
       const before = failing.logs.length;
       const response = await failing.app.inject({ url, headers: { 'x-request-id': id } });
@@ -322,7 +322,7 @@ describe('unexpected errors (api.md §3)', () => {
     }
   });
 
-  it('case 68: search=hunter2secret never reaches any log line, failing or not; its length does', async () => {
+  it('search=hunter2secret never reaches any log line, failing or not; its length does (case 68)', async () => {
     await failing.app.inject({ url: '/contracts/?search=hunter2secret' });
     await failing.app.inject({ url: '/api/v1/contracts?search=%20hunter2secret%20&page=2' });
     await t.app.inject({ url: '/contracts/?search=hunter2secret' });
@@ -337,7 +337,7 @@ describe('unexpected errors (api.md §3)', () => {
   });
 });
 
-describe('OpenAPI document and docs (api.md §11.5)', () => {
+describe('OpenAPI document and docs (docs/api.md §11.5)', () => {
   type Operation = { parameters?: { name: string; in: string; schema: Record<string, unknown> }[]; requestBody?: unknown };
   let document: { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 
@@ -348,7 +348,7 @@ describe('OpenAPI document and docs (api.md §11.5)', () => {
     document = response.json();
   });
 
-  it('case 69: OpenAPI 3.1 with the bare paths only: no /api/v1, /metrics, /me', () => {
+  it('OpenAPI 3.1 with the bare paths only: no /api/v1, /metrics, /me (case 69)', () => {
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
     const paths = Object.keys(document.paths);
     for (const path of ['/', '/health', '/ready', '/contracts/', '/contracts/taxonomy', '/contracts/{contract_id}']) {
@@ -361,7 +361,7 @@ describe('OpenAPI document and docs (api.md §11.5)', () => {
     expect(Object.keys(document.paths['/contracts/']!)).toStrictEqual(['get']);
   });
 
-  it('case 69: the component schemas of api.md §11.5, with the reference properties and enums', () => {
+  it('the component schemas of docs/api.md §11.5, with the reference properties and enums (case 69)', () => {
     type Schema = { properties?: Record<string, unknown>; enum?: unknown[] };
     const ours = document.components.schemas as Record<string, Schema>;
     const reference = (JSON.parse(readFileSync(new URL('../fixtures/upstream-openapi.json', import.meta.url), 'utf8')) as {
@@ -380,7 +380,7 @@ describe('OpenAPI document and docs (api.md §11.5)', () => {
     expect(ours.ContractType!.enum).toStrictEqual(['item_exchange', 'auction', 'courier', 'loan', 'unknown']);
   });
 
-  it('case 69: list parameters are query arrays (repeated keys), never a request body; search has maxLength 100', () => {
+  it('list parameters are query arrays (repeated keys), never a request body; search has maxLength 100 (case 69)', () => {
     const list = document.paths['/contracts/']!.get!;
     const parameters = new Map(list.parameters!.map((parameter) => [parameter.name, parameter]));
     for (const name of ['region_ids', 'system_ids', 'station_ids', 'type_ids', 'contract_type', 'category_id', 'group_id']) {
@@ -401,7 +401,7 @@ describe('OpenAPI document and docs (api.md §11.5)', () => {
     expect(parameters.get('min_price')!.schema).toMatchObject({ minimum: 0 });
   });
 
-  it('case 69: /docs serves an HTML viewer', async () => {
+  it('/docs serves an HTML viewer (case 69)', async () => {
     for (const url of ['/docs', '/docs/']) {
       const response = await t.app.inject({ url });
       expect(response.statusCode, url).toBe(200);

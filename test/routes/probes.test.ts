@@ -8,11 +8,11 @@ import { silentServer, switchableProxy } from '../support/network.js';
 
 const NOW = new Date('2026-07-21T09:16:30Z');
 const redisUrl = inject('redisUrl');
-// api.md's six keys in order, then the read model's state (read-path.md §2).
+// docs/api.md's six keys in order, then the read model's state (docs/read-path.md §2).
 const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale', 'read_model'];
 const DEAD_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/x';
 const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
-/** api.md §11.3 allows the probes 2 s; the rest is slack for a loaded test machine. */
+/** docs/api.md §11.3 allows the probes 2 s; the rest is slack for a loaded test machine. */
 const PROBE_BUDGET_MS = 2_600;
 
 let db: TestDatabase;
@@ -62,8 +62,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-describe('GET /health and GET / (api.md §11.1–11.2)', () => {
-  it('case 70: /health → 200 {"status":"ok"} with no-store', async () => {
+describe('GET /health and GET / (docs/api.md §11.1–11.2)', () => {
+  it('/health → 200 {"status":"ok"} with no-store (case 70)', async () => {
     const response = await t.app.inject({ url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('{"status":"ok"}');
@@ -71,14 +71,14 @@ describe('GET /health and GET / (api.md §11.1–11.2)', () => {
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
-  it('case 70: /health stays 200 with Postgres and Redis unreachable', async () => {
+  it('/health stays 200 with Postgres and Redis unreachable (case 70)', async () => {
     const down = await app({ databaseUrl: DEAD_DATABASE_URL, env: { REDIS_URL: DEAD_REDIS_URL } });
     const response = await down.app.inject({ url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('{"status":"ok"}');
   });
 
-  it('case 70: / with ENVIRONMENT=test → the welcome message of that environment', async () => {
+  it('/ with ENVIRONMENT=test → the welcome message of that environment (case 70)', async () => {
     const response = await t.app.inject({ url: '/' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('{"message":"Welcome to Hangar Bay API - test environment"}');
@@ -87,8 +87,8 @@ describe('GET /health and GET / (api.md §11.1–11.2)', () => {
   });
 });
 
-describe('GET /ready — freshness (api.md §11.3)', () => {
-  it('case 71: interval 1800, newest run success finished now−600s → 200 with the keys in order', async () => {
+describe('GET /ready — freshness (docs/api.md §11.3)', () => {
+  it('interval 1800, newest run success finished now−600s → 200 with the keys in order (case 71)', async () => {
     await insertRun('success', 600);
     const { status, body } = await ready();
     expect(status).toBe(200);
@@ -110,18 +110,18 @@ describe('GET /ready — freshness (api.md §11.3)', () => {
     expect(body.read_model).toStrictEqual({ state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null });
   });
 
-  it('case 71: GIT_COMMIT=abc123 → "commit":"abc123"', async () => {
+  it('GIT_COMMIT=abc123 → "commit":"abc123" (case 71)', async () => {
     const withCommit = await app({ env: { GIT_COMMIT: 'abc123' } });
     expect((await ready(withCommit)).body.commit).toBe('abc123');
   });
 
-  it('case 72: no run recorded → age and outcome null, data_stale true, still 200', async () => {
+  it('no run recorded → age and outcome null, data_stale true, still 200 (case 72)', async () => {
     const { status, body } = await ready();
     expect(status).toBe(200);
     expect(body).toMatchObject({ db: 'ok', last_ingest_age_seconds: null, last_ingest_outcome: null, data_stale: true });
   });
 
-  it('case 72: age 3600 (= 2 × interval) → not stale; 3601 → stale, still 200', async () => {
+  it('age 3600 (= 2 × interval) → not stale; 3601 → stale, still 200 (case 72)', async () => {
     await insertRun('success', 3600);
     expect((await ready()).body).toMatchObject({ last_ingest_age_seconds: 3600, data_stale: false });
     await db.db.execute(sql`DELETE FROM sync_runs`);
@@ -131,7 +131,7 @@ describe('GET /ready — freshness (api.md §11.3)', () => {
     expect(body).toMatchObject({ last_ingest_age_seconds: 3601, last_ingest_outcome: 'partial', data_stale: true });
   });
 
-  it('case 72: a failure finished after a partial (now−100s) → outcome failure, age 100; region rows and unfinished runs do not count', async () => {
+  it('a failure finished after a partial (now−100s) → outcome failure, age 100; region rows and unfinished runs do not count (case 72)', async () => {
     await insertRun('success', 5000);
     await insertRun('partial', 100);
     await insertRun('failure', 50);
@@ -142,7 +142,7 @@ describe('GET /ready — freshness (api.md §11.3)', () => {
     expect(body).toMatchObject({ last_ingest_age_seconds: 100, last_ingest_outcome: 'failure', data_stale: false });
   });
 
-  it('case 72: run records unreadable → age and outcome null, db still ok, 200', async () => {
+  it('run records unreadable → age and outcome null, db still ok, 200 (case 72)', async () => {
     await insertRun('success', 600);
     await db.db.execute(sql`ALTER TABLE sync_runs RENAME TO sync_runs_hidden`);
     try {
@@ -155,8 +155,8 @@ describe('GET /ready — freshness (api.md §11.3)', () => {
   });
 });
 
-describe('GET /ready — dependencies (api.md §11.3)', () => {
-  it('case 73: Postgres unreachable → 503, db "error", same keys, well within the probe budget', async () => {
+describe('GET /ready — dependencies (docs/api.md §11.3)', () => {
+  it('Postgres unreachable → 503, db "error", same keys, well within the probe budget (case 73)', async () => {
     const down = await app({ databaseUrl: DEAD_DATABASE_URL });
     const { status, body, elapsedMs } = await ready(down);
     expect(status).toBe(503);
@@ -173,7 +173,7 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
     expect((await down.app.inject({ url: '/health' })).statusCode).toBe(200);
   });
 
-  it('case 73: Postgres silent (accepts, never answers) → 503 db "error" within ~2 s', async () => {
+  it('Postgres silent (accepts, never answers) → 503 db "error" within ~2 s (case 73)', async () => {
     const silent = await silentServer();
     try {
       const hung = await app({ databaseUrl: `postgres://postgres@127.0.0.1:${silent.port}/x` });
@@ -187,7 +187,7 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
     }
   });
 
-  it('case 73: Postgres recovers on the next call after it returns, without a restart', async () => {
+  it('Postgres recovers on the next call after it returns, without a restart (case 73)', async () => {
     const proxy = await switchableProxy(db.url);
     try {
       const target = new URL(db.url);
@@ -204,11 +204,11 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
     }
   });
 
-  it('case 73: no REDIS_URL → cache "ok" (the in-process cache)', async () => {
+  it('no REDIS_URL → cache "ok" (the in-process cache) (case 73)', async () => {
     expect((await ready()).body.cache).toBe('ok');
   });
 
-  it('case 73: Redis unreachable → 200 with cache "error", and the list is still answered correctly', async () => {
+  it('Redis unreachable → 200 with cache "error", and the list is still answered correctly (case 73)', async () => {
     const noRedis = await app({ env: { REDIS_URL: DEAD_REDIS_URL } });
     const { status, body, elapsedMs } = await ready(noRedis);
     expect(status).toBe(200);
@@ -221,7 +221,7 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
     expect(list.json().total).toBe(2);
   });
 
-  it('case 73: Redis silent → 200 with cache "error" within ~2 s', async () => {
+  it('Redis silent → 200 with cache "error" within ~2 s (case 73)', async () => {
     const silent = await silentServer();
     try {
       const hung = await app({ env: { REDIS_URL: `redis://127.0.0.1:${silent.port}` } });
@@ -249,7 +249,7 @@ describe('GET /ready — dependencies (api.md §11.3)', () => {
   });
 });
 
-describe('GET /metrics (api.md §11.4)', () => {
+describe('GET /metrics (docs/api.md §11.4)', () => {
   function seriesValue(text: string, name: string, labels: Record<string, string>): number {
     let sum = 0;
     for (const line of text.split('\n')) {
@@ -259,14 +259,14 @@ describe('GET /metrics (api.md §11.4)', () => {
     return sum;
   }
 
-  it('case 74: no METRICS_TOKEN → 200 Prometheus text to anyone', async () => {
+  it('no METRICS_TOKEN → 200 Prometheus text to anyone (case 74)', async () => {
     const response = await t.app.inject({ url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(response.body).toContain('# TYPE http_requests_total counter');
   });
 
-  it('case 74: METRICS_TOKEN=s3cret: no, wrong or lowercase-scheme credentials → 401; "Bearer s3cret" → 200', async () => {
+  it('METRICS_TOKEN=s3cret: no, wrong or lowercase-scheme credentials → 401; "Bearer s3cret" → 200 (case 74)', async () => {
     const gated = await app({ env: { METRICS_TOKEN: 's3cret' } });
     const rejected: (string | undefined)[] = [undefined, 'Bearer wrong', 'bearer s3cret', 'Bearer s3cret2', 'Bearer  s3cret', 'Basic czNjcmV0', 's3cret', ''];
     for (const authorization of rejected) {
@@ -284,7 +284,7 @@ describe('GET /metrics (api.md §11.4)', () => {
     for (const line of gated.rawLogs) expect(line).not.toContain('s3cret');
   });
 
-  it('case 75: requests are counted by canonical handler whatever the prefix or slash form; unmatched paths add no series', async () => {
+  it('requests are counted by canonical handler whatever the prefix or slash form; unmatched paths add no series (case 75)', async () => {
     const fresh = await app({ env: { ROLE: 'api' } });
     for (const url of ['/api/v1/contracts?x=1', '/contracts', '/contracts/5/', '/nope/123', '/api/v1/nope/456']) {
       await fresh.app.inject({ url });
@@ -299,7 +299,7 @@ describe('GET /metrics (api.md §11.4)', () => {
     expect(text).not.toContain('/api/v1');
   });
 
-  it('case 75: a ROLE=api process reports hangar_bay_data_generation = G and the last successful ingest time from Postgres', async () => {
+  it('a ROLE=api process reports hangar_bay_data_generation = G and the last successful ingest time from Postgres (case 75)', async () => {
     await insertRun('success', 600);
     await insertRun('failure', 60);
     const [{ generation }] = (await db.db.execute<{ generation: string }>(sql`SELECT generation FROM sync_state WHERE id = 1`)) as unknown as [

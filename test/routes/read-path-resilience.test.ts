@@ -1,5 +1,5 @@
 /**
- * The read path under load and outages (read-path.md §3–§4): database work is admitted within
+ * The read path under load and outages (docs/read-path.md §3–§4): database work is admitted within
  * bounds (503 + Retry-After past them, and for a statement cancelled by API_STATEMENT_TIMEOUT_MS),
  * a client that leaves is logged and counted as 499, lists keep being answered from the read model
  * with PostgreSQL gone (and nothing answers 500), a silent Redis costs neither latency nor memory,
@@ -98,7 +98,7 @@ async function lockContracts(): Promise<{ release(): Promise<void> }> {
   };
 }
 
-describe('admission control (read-path.md §3)', () => {
+describe('admission control (docs/read-path.md §3)', () => {
   it('a statement cancelled by API_STATEMENT_TIMEOUT_MS → 503 {"detail":"Service overloaded, retry shortly"}, Retry-After: 1', async () => {
     const t = await app({ env: { READ_MODEL: 'off', API_STATEMENT_TIMEOUT_MS: '200' } });
     const lock = await lockContracts();
@@ -158,7 +158,7 @@ describe('admission control (read-path.md §3)', () => {
   });
 });
 
-describe('a client that leaves (read-path.md §3)', () => {
+describe('a client that leaves (docs/read-path.md §3)', () => {
   it('is logged and counted as 499, its queued work is dropped, and the in-progress gauge goes back down', async () => {
     const t = await app({ env: { READ_MODEL: 'off' } });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -184,7 +184,7 @@ describe('a client that leaves (read-path.md §3)', () => {
   });
 });
 
-describe('PostgreSQL down (read-path.md §4)', () => {
+describe('PostgreSQL down (docs/read-path.md §4)', () => {
   it('lists, counts and taxonomy are answered from the read model, cached details too; the rest is 503 Retry-After: 5; never a 500; back within 5 s', async () => {
     const proxy = await switchableProxy(db.url);
     const viaProxy = new URL(db.url);
@@ -244,7 +244,7 @@ describe('PostgreSQL down (read-path.md §4)', () => {
   });
 });
 
-describe('Redis silent: accepts connections, never answers (read-path.md §4)', () => {
+describe('Redis silent: accepts connections, never answers (docs/read-path.md §4)', () => {
   it('latency stays bounded, nothing queues on the socket, and /ready probes leave no listener behind', async () => {
     const silent = await silentServer();
     try {

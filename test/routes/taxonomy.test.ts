@@ -11,7 +11,7 @@ const ctx = useAppPerTest();
 
 /**
  * A fresh app per fixture: the generation it reads for 304s and result-cache keys may be up to 1 s
- * old (api.md §5), and these tests change the data between requests.
+ * old (docs/api.md §5), and these tests change the data between requests.
  */
 async function taxonomy(url = '/contracts/taxonomy') {
   ctx.t ??= await buildTestApp({ databaseUrl: ctx.db.url, now: () => NOW });
@@ -45,8 +45,8 @@ const failed: Partial<ContractSpec> = { items: null, itemsStatus: 'failed' };
 const incomplete: Partial<ContractSpec> = { items: [{ typeId: 587 }, { typeId: 99_000_001, typeName: null, groupId: null }] };
 const unavailable: Partial<ContractSpec> = { items: null, itemsStatus: 'unavailable', enrichmentStatus: 'pending' };
 
-describe('GET /contracts/taxonomy — option lists (api.md §10)', () => {
-  it('case 51: cold store → 200 {"categories":[],"groups":[],"coverage":"partial"}; an unknown parameter changes neither body nor ETag', async () => {
+describe('GET /contracts/taxonomy — option lists (docs/api.md §10)', () => {
+  it('cold store → 200 {"categories":[],"groups":[],"coverage":"partial"}; an unknown parameter changes neither body nor ETag (case 51)', async () => {
     const plain = await taxonomy();
     expect(plain.raw).toBe('{"categories":[],"groups":[],"coverage":"partial"}');
     expect(plain.etag).toMatch(/^W\/".+"$/);
@@ -55,7 +55,7 @@ describe('GET /contracts/taxonomy — option lists (api.md §10)', () => {
     expect(withParam.etag).toBe(plain.etag);
   });
 
-  it('case 52: categories and groups sorted by name (code point) then id, groups with their category id or null', async () => {
+  it('categories and groups sorted by name (code point) then id, groups with their category id or null (case 52)', async () => {
     await clearTaxonomy();
     await insertTaxonomy(ctx.db.db, {
       categories: { 6: 'Ship', 7: 'Module', 501: 'alpha', 500: 'Zeta', 503: 'Twin', 502: 'Twin', 504: 'Ägir' },
@@ -97,13 +97,13 @@ describe('GET /contracts/taxonomy — option lists (api.md §10)', () => {
   });
 });
 
-describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
+describe('GET /contracts/taxonomy — coverage (docs/api.md §10)', () => {
   beforeAll(async () => {
     await clearTaxonomy();
     await insertTaxonomy(ctx.db.db);
   });
 
-  it('case 53: 200 live item-bearing contracts with 198 complete → "complete"; 197 → "partial"', async () => {
+  it('200 live item-bearing contracts with 198 complete → "complete"; 197 → "partial" (case 53)', async () => {
     expect(await coverageOf([...contracts(1000, 198), ...contracts(2000, 2, pending)])).toBe('complete');
     expect(await coverageOf([...contracts(1000, 197), ...contracts(2000, 3, pending)])).toBe('partial');
     // Auctions belong to the population too.
@@ -112,14 +112,14 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     );
   });
 
-  it('case 53: pending, failed and incomplete contracts stay in the denominator (98 complete + 2 of each → "partial")', async () => {
+  it('pending, failed and incomplete contracts stay in the denominator (98 complete + 2 of each → "partial") (case 53)', async () => {
     for (const [name, kind] of Object.entries({ pending, failed, incomplete })) {
       expect(await coverageOf([...contracts(1000, 99), ...contracts(2000, 1, kind)]), `99 + 1 ${name}`).toBe('complete');
       expect(await coverageOf([...contracts(1000, 98), ...contracts(2000, 2, kind)]), `98 + 2 ${name}`).toBe('partial');
     }
   });
 
-  it('case 53: contracts whose items are unavailable (204/403/404) leave the population: 150 complete + 10 unavailable → "complete"', async () => {
+  it('contracts whose items are unavailable (204/403/404) leave the population: 150 complete + 10 unavailable → "complete" (case 53)', async () => {
     await replaceContracts(ctx.db.db, [...contracts(1000, 150), ...contracts(2000, 10, unavailable)], NOW);
     for (const [offset, status] of [[0, 204], [1, 403], [2, 404]] as const) {
       await ctx.db.db.execute(sql`UPDATE contracts SET items_http_status = ${status} WHERE contract_id % 3 = ${offset} AND contract_id >= 2000`);
@@ -131,7 +131,7 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     expect(await coverageOf([...contracts(1000, 150), ...contracts(2000, 10, pending)])).toBe('partial');
   });
 
-  it('case 53: only couriers live, or only expired/closed item-bearing contracts → "partial"', async () => {
+  it('only couriers live, or only expired/closed item-bearing contracts → "partial" (case 53)', async () => {
     expect(await coverageOf([{ contractId: 3001, type: 'courier', reward: 1000, volume: 10 }, { contractId: 3002, type: 'loan' }])).toBe('partial');
     const expired = new Date(NOW.getTime() - days(1));
     expect(
@@ -145,7 +145,7 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     expect(await coverageOf([...contracts(1000, 5, { dateExpired: expired }), ...contracts(1200, 1)])).toBe('complete');
   });
 
-  it('case 54: a requested item of the population carrying an unnamed category (18) → "partial"', async () => {
+  it('a requested item of the population carrying an unnamed category (18) → "partial" (case 54)', async () => {
     const requestingCategory18 = { items: [{ typeId: 587 }, { typeId: 34, isIncluded: false, categoryId: 18 }] };
     expect(await coverageOf([...contracts(1000, 100), ...contracts(2000, 1, requestingCategory18)])).toBe('partial');
     // The same item offered counts alike.
@@ -153,7 +153,7 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     expect(await coverageOf([...contracts(1000, 100), ...contracts(2000, 1, offeringCategory18)])).toBe('partial');
   });
 
-  it('case 54: category 18 only on a closed (or expired) contract → "complete"', async () => {
+  it('category 18 only on a closed (or expired) contract → "complete" (case 54)', async () => {
     const requestingCategory18 = { items: [{ typeId: 587 }, { typeId: 34, isIncluded: false, categoryId: 18 }] };
     expect(
       await coverageOf([
@@ -164,7 +164,7 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     ).toBe('complete');
   });
 
-  it('case 54: after an ENRICHMENT_VERSION bump, contracts enriched at the older version → "partial" until re-enriched', async () => {
+  it('after an ENRICHMENT_VERSION bump, contracts enriched at the older version → "partial" until re-enriched (case 54)', async () => {
     expect(ENRICHMENT_VERSION).toBeGreaterThan(0);
     const older = { enrichmentVersion: ENRICHMENT_VERSION - 1 };
     expect(await coverageOf(contracts(1000, 100, older))).toBe('partial');
@@ -177,7 +177,7 @@ describe('GET /contracts/taxonomy — coverage (api.md §10)', () => {
     expect((await taxonomy()).body.coverage).toBe('complete');
   });
 
-  it('case 54: the lists are unaffected by coverage: the default taxonomy shows every resolved category and group', async () => {
+  it('the lists are unaffected by coverage: the default taxonomy shows every resolved category and group (case 54)', async () => {
     await coverageOf(contracts(1000, 3));
     const { body } = await taxonomy();
     expect(body.categories).toStrictEqual([

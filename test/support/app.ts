@@ -31,7 +31,7 @@ export interface TestApp {
   /**
    * Resolves once the process has learnt, by itself (a notification or its poll, never a forced
    * read), the generation the database holds now, and its read model answers at it: what a client
-   * sees at most a second after a commit (api.md §5), awaited as an event instead of a sleep.
+   * sees at most a second after a commit (docs/api.md §5), awaited as an event instead of a sleep.
    */
   seesCurrentGeneration(): Promise<void>;
   close(): Promise<void>;

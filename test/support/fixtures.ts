@@ -5,7 +5,7 @@ import { deriveContractFields, nextShipFlag } from '../../src/domain/derived-fie
 import { ENRICHMENT_VERSION } from '../../src/domain/enrichment.js';
 import { ITEM_COLUMNS } from '../../src/seed/corpus.js';
 
-// Real EVE ids (acceptance.md conventions): type → name, group, category, market group.
+// Real EVE ids (the test cases' conventions): type → name, group, category, market group.
 export const TYPES = {
   587: { name: 'Rifter', groupId: 25, marketGroupId: 64 },
   32880: { name: 'Venture', groupId: 25, marketGroupId: 1616 },
@@ -103,7 +103,7 @@ function enrich(item: ItemSpec) {
   return { typeName, groupId, categoryId, marketGroupId: known?.marketGroupId ?? null };
 }
 
-/** Rows for `specs`, with the acceptance.md defaults: open, The Forge, issued now−1d, expiring now+7d. */
+/** Rows for `specs`, with the test cases' defaults: open, The Forge, issued now−1d, expiring now+7d. */
 export function contractRows(specs: readonly ContractSpec[], now: Date) {
   const contracts: Record<string, unknown>[] = [];
   const items: Record<string, unknown>[] = [];

@@ -11,7 +11,7 @@ export const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', '
 
 /**
  * A listing row shaped like shared/data/esi-samples/contracts-public-10000002-page1.json, for the fake
- * ESI's setRows. It starts and ends in a player structure (acceptance.md places): never sent to E3/E4,
+ * ESI's setRows. It starts and ends in a player structure (the test cases' places): never sent to E3/E4,
  * which keeps runs short.
  */
 export function row(id: number, nowMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /**
- * Configuration (sync.md §7; acceptance 128–129) at the `loadConfig(env, now)` level: every
+ * Configuration (docs/sync.md §7; cases 128–129) at the `loadConfig(env, now)` level: every
  * variable's default, each accepted form, each rejected form with its exact one-line message,
- * redaction of secrets, and the four example messages of sync.md §7 verbatim.
+ * redaction of secrets, and the four example messages of docs/sync.md §7 verbatim.
  */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
@@ -13,7 +13,7 @@ type Env = Record<string, string>;
 const NOW = new Date('2026-11-27T12:00:00Z');
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Every variable of the sync.md §7 table. */
+/** Every variable of the docs/sync.md §7 table. */
 const ALL_VARIABLES = [
   'DATABASE_URL',
   'EMBEDDED_DB_DIR',
@@ -95,7 +95,7 @@ function utcDay(date: Date, offsetDays = 0): string {
   return new Date(date.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
 
-describe('defaults (sync.md §7)', () => {
+describe('defaults (docs/sync.md §7)', () => {
   it('no variables at all → every default, frozen; zero configuration is valid', () => {
     const config = load({});
     expect(config).toEqual(DEFAULTS);
@@ -122,8 +122,8 @@ describe('defaults (sync.md §7)', () => {
   });
 });
 
-describe('fail fast: messages (acceptance 128)', () => {
-  it('prints the four example messages of sync.md §7 exactly, one line per problem', () => {
+describe('fail fast: messages (case 128)', () => {
+  it('prints the four example messages of docs/sync.md §7 exactly, one line per problem', () => {
     const lines = problemLines({
       ESI_MAX_RPS: 'fast',
       AGGREGATION_REGION_IDS: '10000002,abc',
@@ -189,7 +189,7 @@ describe('fail fast: messages (acceptance 128)', () => {
   });
 });
 
-describe('redaction: DATABASE_URL, REDIS_URL and METRICS_TOKEN are always <redacted> (acceptance 128)', () => {
+describe('redaction: DATABASE_URL, REDIS_URL and METRICS_TOKEN are always <redacted> (case 128)', () => {
   const SECRET = 'hunter2-s3cret';
 
   it.each([
@@ -366,7 +366,7 @@ describe.each([
   });
 });
 
-describe('acceptance 129: the listed rejections', () => {
+describe('case 129: the listed rejections', () => {
   it.each([
     ['ESI_TIMEOUT_MS', '999', 'config: ESI_TIMEOUT_MS must be an integer from 1000 to 120000 (got "999")'],
     ['ESI_MAX_RPS', '0', 'config: ESI_MAX_RPS must be a number > 0 and <= 100 (got "0")'],
@@ -419,7 +419,7 @@ describe('ESI_DOWNTIME_WINDOW: HH:MM-HH:MM (UTC) or off', () => {
   });
 });
 
-describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999, deduplicated (acceptance 129)', () => {
+describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999, deduplicated (case 129)', () => {
   it.each([
     ['[10000002,10000043]', [10000002, 10000043]],
     ['10000002, 10000043', [10000002, 10000043]],

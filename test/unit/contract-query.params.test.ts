@@ -82,8 +82,8 @@ function onlyError(qs: string): ValidationErrorItem {
   return errors[0]!;
 }
 
-describe('parseContractListQuery: request parsing and 422s (acceptance §1)', () => {
-  it('case 1: no query gives the defaults; explicit defaults and unknown keys give the same params and key', () => {
+describe('parseContractListQuery: request parsing and 422s (cases 1–14)', () => {
+  it('no query gives the defaults; explicit defaults and unknown keys give the same params and key (case 1)', () => {
     expect(parse('')).toEqual(DEFAULTS);
     const key = canonicalQueryKey(parse(''));
     for (const qs of ['page=1&size=50&sort_by=date_issued&sort_direction=desc', 'foo=bar&utm_source=x']) {
@@ -92,11 +92,11 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     }
   });
 
-  it('case 1: min_price above max_price is valid (no cross-field checks)', () => {
+  it('min_price above max_price is valid (no cross-field checks) (case 1)', () => {
     expect(parse('min_price=10&max_price=5')).toMatchObject({ minPrice: 10, maxPrice: 5 });
   });
 
-  it('case 2: search=ab → exactly one string_too_short error', () => {
+  it('search=ab → exactly one string_too_short error (case 2)', () => {
     expect(errorsFor('search=ab')).toEqual([
       {
         type: 'string_too_short',
@@ -112,11 +112,11 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ['search=%20%20ab%20%20', '  ab  '],
     ['search=%20%20%20', '   '],
     ['search=', ''],
-  ])('case 3: %s → string_too_short with the raw untrimmed input', (qs, input) => {
+  ])('%s → string_too_short with the raw untrimmed input (case 3)', (qs, input) => {
     expect(onlyError(qs)).toMatchObject({ type: 'string_too_short', loc: ['query', 'search'], input });
   });
 
-  it('case 4: search length is counted in code points after trimming', () => {
+  it('search length is counted in code points after trimming (case 4)', () => {
     expect(parse(`search=${'a'.repeat(100)}`).search).toBe('a'.repeat(100));
     expect(onlyError(`search=${'a'.repeat(101)}`)).toEqual({
       type: 'string_too_long',
@@ -132,11 +132,11 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     expect(parse(`search=%20%20${'b'.repeat(100)}%20%20`).search).toBe('b'.repeat(100));
   });
 
-  it('case 4: search keeps its case and inner whitespace, only the ends are trimmed', () => {
+  it('search keeps its case and inner whitespace, only the ends are trimmed (case 4)', () => {
     expect(parse('search=%09Mining%20%20Pack%0A').search).toBe('Mining  Pack');
   });
 
-  it('case 5: page=0&size=101 → two errors, page first', () => {
+  it('page=0&size=101 → two errors, page first (case 5)', () => {
     expect(errorsFor('page=0&size=101')).toEqual([
       {
         type: 'greater_than_equal',
@@ -155,7 +155,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ]);
   });
 
-  it('case 5: size and integer lower bounds', () => {
+  it('size and integer lower bounds (case 5)', () => {
     expect(parse('size=1').size).toBe(1);
     expect(parse('size=100').size).toBe(100);
     expect(onlyError('size=0')).toMatchObject({ type: 'greater_than_equal', loc: ['query', 'size'], ctx: { ge: 1 } });
@@ -178,16 +178,16 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ['page=%201', 'page', ' 1'],
     ['page=', 'page', ''],
     ['min_me=1.5', 'min_me', '1.5'],
-  ])('case 6: %s → int_parsing without ctx', (qs, name, input) => {
+  ])('%s → int_parsing without ctx (case 6)', (qs, name, input) => {
     expect(onlyError(qs)).toStrictEqual({ type: 'int_parsing', loc: ['query', name], msg: INT_PARSING, input });
   });
 
-  it('case 6: a leading + and leading zeros are valid integers', () => {
+  it('a leading + and leading zeros are valid integers (case 6)', () => {
     expect(parse('page=%2B2').page).toBe(2n);
     expect(parse('page=007').page).toBe(7n);
   });
 
-  it('case 7: the whole int64 range is accepted, exactly, and nothing outside it', () => {
+  it('the whole int64 range is accepted, exactly, and nothing outside it (case 7)', () => {
     expect(parse('type_ids=9223372036854775807').typeIds).toEqual([9223372036854775807n]);
     expect(parse('type_ids=-9223372036854775808').typeIds).toEqual([-9223372036854775808n]);
     expect(parse('station_ids=9007199254740993').stationIds).toEqual([9007199254740993n]);
@@ -209,11 +209,11 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ['0', 0],
     ['-0', 0],
     ['%2B1.25E%2B2', 125],
-  ])('case 8: min_price=%s parses to %s', (input, value) => {
+  ])('min_price=%s parses to %s (case 8)', (input, value) => {
     expect(parse(`min_price=${input}`).minPrice).toBe(value);
   });
 
-  it.each(['0x10', '1,000', '', '1e', 'e3', '.', '1.2.3', '%201'])('case 8: min_price=%s → float_parsing', (input) => {
+  it.each(['0x10', '1,000', '', '1e', 'e3', '.', '1.2.3', '%201'])('min_price=%s → float_parsing (case 8)', (input) => {
     expect(onlyError(`min_price=${input}`)).toStrictEqual({
       type: 'float_parsing',
       loc: ['query', 'min_price'],
@@ -234,7 +234,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     },
   );
 
-  it('case 8: min_price=-1 → greater_than_equal {"ge":0} with input "-1"', () => {
+  it('min_price=-1 → greater_than_equal {"ge":0} with input "-1" (case 8)', () => {
     expect(onlyError('min_price=-1')).toEqual({
       type: 'greater_than_equal',
       loc: ['query', 'min_price'],
@@ -244,7 +244,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     });
   });
 
-  it('case 9: lax booleans, case-insensitive', () => {
+  it('lax booleans, case-insensitive (case 9)', () => {
     for (const input of ['TRUE', 'Yes', 'on', 't', 'Y', '1']) expect(parse(`is_bpc=${input}`).isBpc).toBe(true);
     for (const input of ['False', 'NO', 'off', 'f', 'n', '0']) expect(parse(`is_bpc=${input}`).isBpc).toBe(false);
     expect(parse('is_ship_contract=true').isShipContract).toBe(true);
@@ -258,7 +258,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     }
   });
 
-  it('case 10: contract_type=barter → enum listing the five types', () => {
+  it('contract_type=barter → enum listing the five types (case 10)', () => {
     expect(onlyError('contract_type=barter')).toEqual({
       type: 'enum',
       loc: ['query', 'contract_type', 0],
@@ -268,7 +268,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     });
   });
 
-  it('case 10: enum values are case-sensitive; messages list values in declaration order', () => {
+  it('enum values are case-sensitive; messages list values in declaration order (case 10)', () => {
     expect(onlyError('contract_type=Courier')).toMatchObject({ type: 'enum', input: 'Courier' });
     expect(onlyError('sort_direction=DESC')).toEqual({
       type: 'enum',
@@ -291,13 +291,13 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     expect(parse('sort_direction=asc')).toMatchObject({ sortBy: 'date_issued', sortDirection: 'asc' });
   });
 
-  it('case 11: region_ids=10000002&region_ids=abc → one error at index 1', () => {
+  it('region_ids=10000002&region_ids=abc → one error at index 1 (case 11)', () => {
     expect(errorsFor('region_ids=10000002&region_ids=abc')).toStrictEqual([
       { type: 'int_parsing', loc: ['query', 'region_ids', 1], msg: INT_PARSING, input: 'abc' },
     ]);
   });
 
-  it('case 11: comma lists and empty occurrences are invalid elements; bracket keys are unknown', () => {
+  it('comma lists and empty occurrences are invalid elements; bracket keys are unknown (case 11)', () => {
     expect(onlyError('region_ids=1,2')).toMatchObject({ type: 'int_parsing', loc: ['query', 'region_ids', 0], input: '1,2' });
     expect(onlyError('region_ids=')).toMatchObject({ type: 'int_parsing', loc: ['query', 'region_ids', 0], input: '' });
     expect(errorsFor('region_ids=1&region_ids=&region_ids=x').map((e) => e.loc)).toEqual([
@@ -307,7 +307,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     expect(parse('region_ids[]=1')).toEqual(DEFAULTS);
   });
 
-  it('case 12: duplicate list values collapse; lists come out sorted', () => {
+  it('duplicate list values collapse; lists come out sorted (case 12)', () => {
     const once = parse('region_ids=10000002');
     const twice = parse('region_ids=10000002&region_ids=10000002');
     expect(twice.regionIds).toEqual([10000002n]);
@@ -322,7 +322,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ]);
   });
 
-  it('case 12: a repeated scalar takes its last occurrence, and only that one is validated', () => {
+  it('a repeated scalar takes its last occurrence, and only that one is validated (case 12)', () => {
     expect(parse('page=5&page=2').page).toBe(2n);
     expect(parse('page=abc&page=2').page).toBe(2n);
     expect(errorsFor('page=2&page=abc')).toStrictEqual([
@@ -331,7 +331,7 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     expect(parse('search=ab&search=abc').search).toBe('abc');
   });
 
-  it('case 13: five errors are reported together in parameter order', () => {
+  it('five errors are reported together in parameter order (case 13)', () => {
     const errors = errorsFor('sort_direction=up&page=0&region_ids=x&search=ab&is_bpc=maybe');
     expect(errors.map((e) => [e.type, e.loc])).toEqual([
       ['string_too_short', ['query', 'search']],
@@ -342,14 +342,14 @@ describe('parseContractListQuery: request parsing and 422s (acceptance §1)', ()
     ]);
   });
 
-  it('case 13: every parameter reports in §6.1 order whatever the order of the query string', () => {
+  it('every parameter reports in §6.1 order whatever the order of the query string (case 13)', () => {
     const bad: Record<string, string> = Object.fromEntries(PARAM_ORDER.map((name) => [name, 'zz']));
     const errors = errorsOf(() => parseContractListQuery(Object.fromEntries(Object.entries(bad).reverse())));
     expect(errors.map((e) => e.loc[1])).toEqual(PARAM_ORDER);
   });
 });
 
-describe('api §6.3 examples', () => {
+describe('docs/api.md §6.3 examples', () => {
   it.each<[string, ValidationErrorItem]>([
     [
       'type_ids=9223372036854775808',
@@ -386,8 +386,8 @@ describe('api §6.3 examples', () => {
   });
 });
 
-describe('parseContractIdParam (api §9)', () => {
-  it('case 50: non-integers → int_parsing at ["path","contract_id"]', () => {
+describe('parseContractIdParam (docs/api.md §9)', () => {
+  it('non-integers → int_parsing at ["path","contract_id"] (case 50)', () => {
     for (const input of ['abc', '1.5', '', ' 5']) {
       expect(errorsOf(() => parseContractIdParam(input))).toStrictEqual([
         { type: 'int_parsing', loc: ['path', 'contract_id'], msg: INT_PARSING, input },
@@ -395,13 +395,13 @@ describe('parseContractIdParam (api §9)', () => {
     }
   });
 
-  it('case 50: outside int64 → int_parsing_size', () => {
+  it('outside int64 → int_parsing_size (case 50)', () => {
     expect(errorsOf(() => parseContractIdParam('9223372036854775808'))).toStrictEqual([
       { type: 'int_parsing_size', loc: ['path', 'contract_id'], msg: INT_PARSING_SIZE, input: '9223372036854775808' },
     ]);
   });
 
-  it('case 50: zero and negative ids are valid input (they are simply not found)', () => {
+  it('zero and negative ids are valid input (they are simply not found) (case 50)', () => {
     expect(parseContractIdParam('0')).toBe(0n);
     expect(parseContractIdParam('-5')).toBe(-5n);
     expect(parseContractIdParam('999999999')).toBe(999999999n);

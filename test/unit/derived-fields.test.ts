@@ -75,7 +75,7 @@ describe('constants', () => {
   });
 });
 
-describe('api §8 example 1 (acceptance 41)', () => {
+describe('docs/api.md §8 example 1 (case 41)', () => {
   // Record ids above 2^31 and given out of order: the function must sort a copy by record_id.
   const base = 3_000_000_000;
   const items = [
@@ -86,14 +86,14 @@ describe('api §8 example 1 (acceptance 41)', () => {
   const snapshot = items.map((item) => item.recordId);
   const result = deriveContractFields(contract({ contractId: 401 }), items, 470000.01, CATEGORY_NAMES);
 
-  it('41: primary_label Rokh, is_ship_contract and is_blueprint_copy_contract true', () => {
+  it('primary_label Rokh, is_ship_contract and is_blueprint_copy_contract true (case 41)', () => {
     expect(result.primaryLabel).toBe('Rokh');
     expect(result.primaryLabelSort).toBe('rokh');
     expect(result.isBlueprintCopyContract).toBe(true);
     expect(nextShipFlag(false, items, true)).toBe(true);
   });
 
-  it('41: composition and blueprint_summary serialize exactly as documented, key order included', () => {
+  it('composition and blueprint_summary serialize exactly as documented, key order included (case 41)', () => {
     expect(JSON.stringify(result.composition)).toBe(
       '{"categories":[{"category_id":9,"name":"Blueprint","item_row_count":1},' +
         '{"category_id":6,"name":"Ship","item_row_count":1}],"total_item_rows":2,"total_volume":470000.01}',
@@ -103,7 +103,7 @@ describe('api §8 example 1 (acceptance 41)', () => {
     );
   });
 
-  it('41: the requested scrambler is not searchable', () => {
+  it('the requested scrambler is not searchable (case 41)', () => {
     expect(result.searchText).toBe('rokh\u001fcaracal blueprint');
     expect(result.searchText).not.toContain('scrambler');
   });
@@ -113,8 +113,8 @@ describe('api §8 example 1 (acceptance 41)', () => {
   });
 });
 
-describe('composition (api §8 example 2, acceptance 42)', () => {
-  it('42: categories null, null, 7, 6, 42 (unresolved) → [{null,null,2},{7,Module,1},{6,Ship,1},{42,null,1}]', () => {
+describe('composition (docs/api.md §8 example 2, case 42)', () => {
+  it('categories null, null, 7, 6, 42 (unresolved) → [{null,null,2},{7,Module,1},{6,Ship,1},{42,null,1}] (case 42)', () => {
     const result = derive([
       offered(1),
       offered(2),
@@ -134,7 +134,7 @@ describe('composition (api §8 example 2, acceptance 42)', () => {
     });
   });
 
-  it('42: one row each in 9, 7, 6, 43, 42 (unresolved), null → Blueprint, Module, Ship, 42, 43, null', () => {
+  it('one row each in 9, 7, 6, 43, 42 (unresolved), null → Blueprint, Module, Ship, 42, 43, null (case 42)', () => {
     const result = derive([
       offered(1, { categoryId: null }),
       offered(2, { categoryId: 43 }),
@@ -154,19 +154,19 @@ describe('composition (api §8 example 2, acceptance 42)', () => {
     expect(result.composition?.total_item_rows).toBe(6);
   });
 
-  it('42: one offered and three requested rows → null', () => {
+  it('one offered and three requested rows → null (case 42)', () => {
     const result = derive([offered(1, RIFTER), requested(2, RIFTER), requested(3, AFTERBURNER), requested(4)]);
     expect(result.composition).toBeNull();
   });
 
-  it('42: rows are counted, not quantities (quantity 500 is one row)', () => {
+  it('rows are counted, not quantities (quantity 500 is one row) (case 42)', () => {
     const tritanium500 = { ...offered(1, TRITANIUM), quantity: 500 };
     const result = derive([tritanium500, offered(2, RIFTER)]);
     expect(result.composition?.total_item_rows).toBe(2);
     expect(result.composition?.categories.map((c) => c.item_row_count)).toEqual([1, 1]);
   });
 
-  it('42: total_volume is the contract volume, null if null', () => {
+  it('total_volume is the contract volume, null if null (case 42)', () => {
     const items = [offered(1, TRITANIUM), offered(2, RIFTER)];
     expect(derive(items, {}, 1234.5).composition?.total_volume).toBe(1234.5);
     expect(derive(items, {}, null).composition?.total_volume).toBeNull();
@@ -206,21 +206,21 @@ describe('compareCodePoints', () => {
   });
 });
 
-describe('primary_label (api §8 examples 3–5, acceptance 43–45)', () => {
-  it('43: Afterburner (record 1) then Rifter (record 2) → Rifter', () => {
+describe('primary_label (docs/api.md §8 examples 3–5, cases 43–45)', () => {
+  it('Afterburner (record 1) then Rifter (record 2) → Rifter (case 43)', () => {
     expect(derive([offered(1, AFTERBURNER), offered(2, RIFTER)]).primaryLabel).toBe('Rifter');
   });
 
-  it('43: the first ship by record_id wins, not the first in input order', () => {
+  it('the first ship by record_id wins, not the first in input order (case 43)', () => {
     expect(derive([offered(9, RIFTER), offered(5, ROKH), offered(1, AFTERBURNER)]).primaryLabel).toBe('Rokh');
   });
 
-  it('43: Large Skill Injector then Afterburner, title "cheap stuff" → Large Skill Injector (example 3)', () => {
+  it('Large Skill Injector then Afterburner, title "cheap stuff" → Large Skill Injector (example 3) (case 43)', () => {
     const result = derive([offered(1, LARGE_SKILL_INJECTOR), offered(2, AFTERBURNER)], { title: 'cheap stuff' });
     expect(result.primaryLabel).toBe('Large Skill Injector');
   });
 
-  it('43: an offered item with null or empty type_name is skipped', () => {
+  it('an offered item with null or empty type_name is skipped (case 43)', () => {
     expect(derive([offered(1, { categoryId: 6 }), offered(2, AFTERBURNER)]).primaryLabel).toBe('1MN Afterburner I');
     expect(derive([offered(1, { typeName: '', categoryId: 6 }), offered(2, TRITANIUM)]).primaryLabel).toBe(
       'Tritanium',
@@ -228,12 +228,12 @@ describe('primary_label (api §8 examples 3–5, acceptance 43–45)', () => {
     expect(derive([offered(1), offered(2)], { title: 'bundle' }).primaryLabel).toBe('bundle');
   });
 
-  it('43: requested ships never count', () => {
+  it('requested ships never count (case 43)', () => {
     expect(derive([requested(1, RIFTER), offered(2, AFTERBURNER)]).primaryLabel).toBe('1MN Afterburner I');
     expect(derive([requested(1, RIFTER)], { title: '  WTB Rifter ' }).primaryLabel).toBe('WTB Rifter');
   });
 
-  it('44: items pending, title "  WTS Rifter  " → "WTS Rifter", not a ship, composition null (example 4)', () => {
+  it('items pending, title "  WTS Rifter  " → "WTS Rifter", not a ship, composition null (example 4) (case 44)', () => {
     const result = derive(null, { title: '  WTS Rifter  ' });
     expect(result.primaryLabel).toBe('WTS Rifter');
     expect(result.composition).toBeNull();
@@ -242,25 +242,25 @@ describe('primary_label (api §8 examples 3–5, acceptance 43–45)', () => {
     expect(nextShipFlag(false, [], false)).toBe(false);
   });
 
-  it('44: title "" or null (or blank), item_exchange 213456789 → "Contract 213456789" (example 4)', () => {
+  it('title "" or null (or blank), item_exchange 213456789 → "Contract 213456789" (example 4) (case 44)', () => {
     for (const title of ['', null, ' \t ']) {
       expect(derive(null, { contractId: 213456789, title }).primaryLabel).toBe('Contract 213456789');
     }
   });
 
-  it('44: an unknown type falls back to the contract id too', () => {
+  it('an unknown type falls back to the contract id too (case 44)', () => {
     expect(derive(null, { contractId: 5, type: 'something_new', endLocationName: AMARR_ACADEMY }).primaryLabel).toBe(
       'Contract 5',
     );
   });
 
-  it('45: courier 105, title "", end name resolved → "Courier to <end>" (example 5)', () => {
+  it('courier 105, title "", end name resolved → "Courier to <end>" (example 5) (case 45)', () => {
     const result = derive(null, { contractId: 105, type: 'courier', title: '', endLocationName: AMARR_ACADEMY }, 1000);
     expect(result.primaryLabel).toBe('Courier to Amarr VIII (Oris) - Emperor Family Academy');
     expect(result.primaryLabelSort).toBe('courier to amarr viii (oris) - emperor family academy');
   });
 
-  it('45: courier ending at a player structure (no name) → "Courier" (example 5)', () => {
+  it('courier ending at a player structure (no name) → "Courier" (example 5) (case 45)', () => {
     expect(derive(null, { contractId: 105, type: 'courier', endLocationName: null }).primaryLabel).toBe('Courier');
     expect(derive(null, { contractId: 105, type: 'courier', endLocationName: '' }).primaryLabel).toBe('Courier');
   });
@@ -276,14 +276,14 @@ describe('primary_label (api §8 examples 3–5, acceptance 43–45)', () => {
   });
 });
 
-describe('blueprint_summary (api §8 example 6, acceptance 46)', () => {
-  it('46: one offered copy → {7,8,14,1}', () => {
+describe('blueprint_summary (docs/api.md §8 example 6, case 46)', () => {
+  it('one offered copy → {7,8,14,1} (case 46)', () => {
     const result = derive([bpc(1, 7, 8, 14), offered(2, RIFTER)]);
     expect(result.blueprintSummary).toEqual({ runs: 7, material_efficiency: 8, time_efficiency: 14, copy_count: 1 });
     expect(result.isBlueprintCopyContract).toBe(true);
   });
 
-  it('46: a copy without runs/ME/TE → three nulls, copy_count 1', () => {
+  it('a copy without runs/ME/TE → three nulls, copy_count 1 (case 46)', () => {
     expect(derive([bpc(1, null, null, null)]).blueprintSummary).toEqual({
       runs: null,
       material_efficiency: null,
@@ -292,7 +292,7 @@ describe('blueprint_summary (api §8 example 6, acceptance 46)', () => {
     });
   });
 
-  it('46: two copies → {null,null,null,2}, key order as documented (example 6)', () => {
+  it('two copies → {null,null,null,2}, key order as documented (example 6) (case 46)', () => {
     const result = derive([bpc(1, 7, 8, 14), bpc(2, 7, 8, 14)]);
     expect(JSON.stringify(result.blueprintSummary)).toBe(
       '{"runs":null,"material_efficiency":null,"time_efficiency":null,"copy_count":2}',
@@ -300,7 +300,7 @@ describe('blueprint_summary (api §8 example 6, acceptance 46)', () => {
     expect(result.isBlueprintCopyContract).toBe(true);
   });
 
-  it('46: original only → null, is_blueprint_copy_contract false (example 6)', () => {
+  it('original only → null, is_blueprint_copy_contract false (example 6) (case 46)', () => {
     for (const isBlueprintCopy of [false, null]) {
       const result = derive([offered(1, { ...CARACAL_BLUEPRINT, isBlueprintCopy, materialEfficiency: 10 })]);
       expect(result.blueprintSummary).toBeNull();
@@ -308,7 +308,7 @@ describe('blueprint_summary (api §8 example 6, acceptance 46)', () => {
     }
   });
 
-  it('46: requested copy only → null, is_blueprint_copy_contract false', () => {
+  it('requested copy only → null, is_blueprint_copy_contract false (case 46)', () => {
     const copy = requested(1, { ...CARACAL_BLUEPRINT, isBlueprintCopy: true, runs: 7 });
     const result = derive([copy, offered(2, RIFTER)]);
     expect(result.blueprintSummary).toBeNull();
@@ -316,37 +316,37 @@ describe('blueprint_summary (api §8 example 6, acceptance 46)', () => {
   });
 });
 
-describe('nextShipFlag (sync §5.5, acceptance 110)', () => {
+describe('nextShipFlag (docs/sync.md §5.5, case 110)', () => {
   const rifter = { isIncluded: true, categoryId: 6 };
   const requestedRifter = { isIncluded: false, categoryId: 6 };
   const tritanium = { isIncluded: true, categoryId: 4 };
   const unresolved = { isIncluded: true, categoryId: null };
 
-  it('110: offered Rifter → ship', () => {
+  it('offered Rifter → ship (case 110)', () => {
     expect(nextShipFlag(false, [rifter], true)).toBe(true);
   });
 
-  it('110: requested Rifter + offered Tritanium → not a ship, even if previously flagged', () => {
+  it('requested Rifter + offered Tritanium → not a ship, even if previously flagged (case 110)', () => {
     expect(nextShipFlag(false, [requestedRifter, tritanium], true)).toBe(false);
     expect(nextShipFlag(true, [requestedRifter, tritanium], true)).toBe(false);
   });
 
-  it('110: offered Rifter + an item whose E5 failed → ship while incomplete', () => {
+  it('offered Rifter + an item whose E5 failed → ship while incomplete (case 110)', () => {
     expect(nextShipFlag(false, [rifter, unresolved], false)).toBe(true);
   });
 
-  it('110: an incomplete enrichment never clears true and never sets it without a known ship', () => {
+  it('an incomplete enrichment never clears true and never sets it without a known ship (case 110)', () => {
     expect(nextShipFlag(true, [tritanium, unresolved], false)).toBe(true);
     expect(nextShipFlag(false, [tritanium, unresolved], false)).toBe(false);
   });
 
-  it('110: complete with no offered category 6 → false', () => {
+  it('complete with no offered category 6 → false (case 110)', () => {
     expect(nextShipFlag(true, [tritanium], true)).toBe(false);
     expect(nextShipFlag(true, [], true)).toBe(false);
   });
 });
 
-describe('search_text (sync §5.5)', () => {
+describe('search_text (docs/sync.md §5.5)', () => {
   it('joins the lowercased title and offered type names in record_id order with U+001F', () => {
     const result = derive([offered(2, AFTERBURNER), offered(1, RIFTER)], { title: 'Cheap Stuff' });
     expect(result.searchText).toBe('cheap stuff\u001frifter\u001f1mn afterburner i');

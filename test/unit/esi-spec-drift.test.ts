@@ -1,7 +1,7 @@
 /**
  * Drift check between ESI's published spec (a projection of it for the routes we use,
  * `test/fixtures/esi-spec-snapshot.json`, copied from shared/data/upstream) and what
- * `src/esi/payloads.ts` parses (sync.md §2):
+ * `src/esi/payloads.ts` parses (docs/sync.md §2):
  *
  * - every response field the snapshot declares for a route we use is either parsed or on the
  *   explicit IGNORED allow-list below, and both lists are checked by behaviour: a parsed field's
@@ -11,7 +11,7 @@
  * - the snapshot's pinned compatibility date is the default ESI_COMPATIBILITY_DATE, so bumping
  *   the date without regenerating and re-checking the snapshot fails here.
  *
- * When this fails after regenerating the snapshot: read the diff, update sync.md §2 and
+ * When this fails after regenerating the snapshot: read the diff, update docs/sync.md §2 and
  * payloads.ts (or IGNORED, with a reason), never the snapshot alone.
  */
 import { readFileSync } from 'node:fs';
@@ -68,7 +68,7 @@ interface UsedRoute {
   readonly ignored: Readonly<Record<string, string>>;
 }
 
-/** E1–E7 of sync.md §2, keyed as in the snapshot (unversioned paths). */
+/** E1–E7 of docs/sync.md §2, keyed as in the snapshot (unversioned paths). */
 const USED_ROUTES: Readonly<Record<string, UsedRoute>> = {
   'GET /contracts/public/{region_id}': {
     id: 'E1',
@@ -154,7 +154,7 @@ const USED_ROUTES: Readonly<Record<string, UsedRoute>> = {
 
 /** Routes the snapshot projects (for another consumer of the same spec) that Hangar Bay never calls. */
 const UNUSED_ROUTES: Readonly<Record<string, string>> = {
-  'GET /universe/regions': 'region ids come from configuration (sync.md §7)',
+  'GET /universe/regions': 'region ids come from configuration (docs/sync.md §7)',
   'GET /universe/regions/{region_id}': 'region names come from static data',
   'POST /universe/ids': 'names → ids is never needed; E3 resolves ids → names',
 };
@@ -263,7 +263,7 @@ function parseOk(route: UsedRoute, value: unknown, what: string): unknown {
 // --- the checks ----------------------------------------------------------------------------------
 
 describe('ESI spec snapshot: routes and compatibility date', () => {
-  it('the pinned compatibility date is the default ESI_COMPATIBILITY_DATE (bumping it means re-checking sync.md §2)', () => {
+  it('the pinned compatibility date is the default ESI_COMPATIBILITY_DATE (bumping it means re-checking docs/sync.md §2)', () => {
     const defaults = loadConfig({}, new Date('2026-11-27T12:00:00Z'));
     expect(defaults.esiCompatibilityDate).toBe('2026-07-21');
     expect(snapshot.pinned_compatibility_date).toBe(defaults.esiCompatibilityDate);
@@ -279,7 +279,7 @@ describe('ESI spec snapshot: routes and compatibility date', () => {
     expect(route.operation_compatibility_date <= snapshot.pinned_compatibility_date).toBe(true);
   });
 
-  it('E3 takes 1–1000 unique int64 ids (sync.md §2)', () => {
+  it('E3 takes 1–1000 unique int64 ids (docs/sync.md §2)', () => {
     expect(pinned['POST /universe/names']!.request_body).toMatchObject({
       required: true,
       schema: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'integer', format: 'int64' } },
@@ -364,7 +364,7 @@ describe.each(Object.entries(USED_ROUTES))('%s', (key, route) => {
     expect(isDeepStrictEqual(parseOk(route, { ...full, ...extras }, 'a payload with extra fields'), baseline)).toBe(true);
   });
 
-  it('enum fields accept every value ESI lists (and keep unknown values raw, sync.md §2.1)', () => {
+  it('enum fields accept every value ESI lists (and keep unknown values raw, docs/sync.md §2.1)', () => {
     const full = sample(spec);
     for (const [name, field] of parsedSpecs) {
       for (const value of field.enum ?? []) parseOk(route, { ...full, [name]: value }, `${name}=${value}`);

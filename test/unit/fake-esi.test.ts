@@ -65,7 +65,7 @@ describe('listing pages (E1)', () => {
     expect((await page(esi, 1, 10000043)).status).toBe(404);
   });
 
-  it('rows have the shapes of sync.md §10', async () => {
+  it('rows have the shapes of docs/sync.md §10', async () => {
     const rows = rowsOf((await page(esi, 1)).json());
     const exchange = rows.find((r) => r.type === 'item_exchange' && r.price !== 0)!;
     expect(Object.keys(exchange).sort()).toEqual(Object.keys(exchange));

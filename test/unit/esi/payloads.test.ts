@@ -185,7 +185,7 @@ describe('universe payloads', () => {
   });
 });
 
-describe('id classes (sync §2.4)', () => {
+describe('id classes (docs/sync.md §2.4)', () => {
   it('NPC stations are 60,000,000 ≤ id < 64,000,000', () => {
     expect([59_999_999, 60_000_000, 60_003_760, 63_999_999, 64_000_000].map(isNpcStation)).toEqual([false, true, true, true, false]);
   });

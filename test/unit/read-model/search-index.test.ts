@@ -15,7 +15,7 @@ function matches(index: SearchIndex, fragment: string): number[] {
   return slots;
 }
 
-/** api.md §6.4: a substring of one part (the query cannot contain the separator). */
+/** docs/api.md §6.4: a substring of one part (the query cannot contain the separator). */
 function naive(texts: Map<number, string>, fragment: string): number[] {
   return [...texts]
     .filter(([, stored]) => stored.split(SEPARATOR).some((part) => part.includes(fragment)))

@@ -7,7 +7,7 @@ import { SortOrder } from '../../../src/read-model/sort-orders.js';
 
 const CAPACITY = 64;
 
-/** The answer order of api.md §6.8, written out directly: key in direction, NULLs last, ties by id. */
+/** The answer order of docs/api.md §6.8, written out directly: key in direction, NULLs last, ties by id. */
 function referenceOrder(columns: ContractColumns, slots: number[], field: (typeof SORT_FIELDS)[number], descending: boolean): number[] {
   const column = SORT_COLUMN[field];
   const ids = columns.numeric.contractId;
