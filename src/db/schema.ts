@@ -312,7 +312,8 @@ export const esiStatus = pgTable(
  * Which contracts changed in which transaction: one row per contract per writing statement, written
  * by triggers on contracts and contract_items (drizzle/0005) in the writer's own transaction, so
  * the API processes' read models can bring themselves up to a newer snapshot by reading only what
- * changed since their previous one. Pruned by the sync after CHANGE_LOG_RETENTION.
+ * changed since their previous one. Pruned by the sync's retention after an hour
+ * (CHANGE_LOG_RETENTION_SECONDS), raising sync_state.change_log_floor.
  */
 export const contractChanges = pgTable(
   'contract_changes',

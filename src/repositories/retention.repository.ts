@@ -15,6 +15,23 @@ export function createRetentionRepository() {
       return (rows as unknown as { count: number }).count;
     },
 
+    /**
+     * Deletes change-log rows older than `maxAgeSeconds` by the database's clock (the one that
+     * stamped them) and raises the floor to the newest deleted
+     * transaction, so a read model whose last snapshot predates it reloads in full instead of
+     * missing changes (read-model.repository `bridges`). Returns the rows deleted.
+     */
+    async pruneChangeLog(tx: Executor, maxAgeSeconds: number): Promise<number> {
+      const rows = await tx.execute<{ pruned: string }>(sql`
+        WITH pruned AS (DELETE FROM contract_changes WHERE changed_at < now() - make_interval(secs => ${maxAgeSeconds}) RETURNING xid),
+        floor AS (
+          UPDATE sync_state SET change_log_floor = GREATEST(change_log_floor, (SELECT max(xid) FROM pruned))
+          WHERE id = 1 AND EXISTS (SELECT 1 FROM pruned) RETURNING 1
+        )
+        SELECT count(*) AS pruned FROM pruned`);
+      return Number(rows[0]?.pruned ?? 0);
+    },
+
     async deleteOldRuns(executor: Executor, cutoff: Date): Promise<number> {
       const rows = await executor.execute(sql`DELETE FROM sync_runs WHERE started_at < ${cutoff.toISOString()}::timestamptz`);
       return (rows as unknown as { count: number }).count;

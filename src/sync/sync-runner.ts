@@ -69,6 +69,11 @@ const MAX_PARALLEL_SWEEPS = 2;
 const BULK_CHANGE_ROWS = 1000;
 const RETENTION_BATCH = 1000;
 const RUN_RECORD_DAYS = 90;
+/**
+ * How long the change log keeps a change: an API process's read model that has been behind for
+ * longer (down, or unable to reach the database) reloads in full instead of catching up.
+ */
+const CHANGE_LOG_RETENTION_SECONDS = 3600;
 
 /** The run lifecycle of docs/sync.md §5.0: skip, record, phases (a)–(e), finish, release. */
 export function createSyncRunner(deps: SyncRunnerDeps) {
@@ -283,6 +288,11 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (count < RETENTION_BATCH) break;
     }
     await withDbRetry(() => deps.retention.deleteOldRuns(deps.db, new Date(now().getTime() - RUN_RECORD_DAYS * 86_400_000)), sleep);
+    const pruned = await withDbRetry(
+      () => deps.db.transaction((tx) => deps.retention.pruneChangeLog(tx, CHANGE_LOG_RETENTION_SECONDS)),
+      sleep,
+    );
+    if (pruned > 0) log.info({ pruned }, 'retention pruned the read-model change log');
     await withDbRetry(() => deps.retention.deleteExpiredNegativeEntries(deps.db, now()), sleep);
     if (deleted > 0) log.info({ deleted }, 'retention deleted old contracts');
   }

@@ -4,6 +4,7 @@ import { startFakeEsi, type FakeEsi } from '../fake-esi/index.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertContracts, JITA, STATIONS, type ContractSpec } from '../support/fixtures.js';
+import { createReadModelRepository } from '../../src/repositories/read-model.repository.js';
 import { buildTestSync, type TestSync } from '../support/sync.js';
 
 // Retention (docs/sync.md §5.8): phase (e) of every run, RETENTION_DAYS = 30, with an injected clock.
@@ -98,5 +99,23 @@ describe('retention (docs/sync.md §5.8)', () => {
     expect(runs.map((r) => new Date(r.started_at).getTime())).toEqual([ago(89).getTime(), NOW.getTime()]);
     // Run records are not API data: no generation change.
     expect(await generation()).toBe(before);
+  });
+
+  it('change-log rows older than an hour (database clock) are pruned and the floor raised: a read model whose snapshot predates them reloads in full', async () => {
+    const model = createReadModelRepository();
+    const snapshot = async () => (await model.mark(db.db)).snapshot;
+    const before = await snapshot();
+    await db.db.execute(sql`INSERT INTO contract_changes (contract_id, changed_at) VALUES (1, now() - interval '2 hours')`);
+    const between = await snapshot();
+    await db.db.execute(sql`INSERT INTO contract_changes (contract_id, changed_at) VALUES (2, now() - interval '10 minutes')`);
+    expect(await model.bridges(db.db, before)).toBe(true);
+
+    await run();
+    const left = await rows<{ contract_id: string }>(sql`SELECT contract_id FROM contract_changes WHERE contract_id IN (1, 2)`);
+    expect(left.map((r) => Number(r.contract_id))).toEqual([2]);
+    // A model that last read at `before` could miss change 1: it must reload; one at `between` catches up.
+    expect(await model.bridges(db.db, before)).toBe(false);
+    expect(await model.bridges(db.db, between)).toBe(true);
+    expect(await model.changedSince(db.db, between)).toContain(2);
   });
 });
