@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { rejectOtherMethods } from './http-conventions.js';
 
 type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
 
@@ -91,5 +92,8 @@ export async function openApiRoutes(app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', 'no-store').send(app.swagger()),
   );
+  rejectOtherMethods(app, '/openapi.json');
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: false });
+  // A scope of its own: the Swagger UI plugin's routes are registered when it loads, after this one.
+  await app.register(async (scope) => rejectOtherMethods(scope, '/docs'));
 }

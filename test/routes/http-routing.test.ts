@@ -82,7 +82,7 @@ describe('methods (docs/api.md §2)', () => {
   });
 
   it('POST, PUT, PATCH, DELETE, OPTIONS on known paths → 405 with Allow: GET, HEAD and no CORS headers, even with Origin (case 63)', async () => {
-    const urls = ['/contracts/', '/contracts', '/api/v1/contracts/5', '/contracts/taxonomy', '/contracts/abc', '/health', '/ready', '/metrics', '/', '/api/v1/health/'];
+    const urls = ['/contracts/', '/contracts', '/api/v1/contracts/5', '/contracts/taxonomy', '/contracts/abc', '/health', '/ready', '/metrics', '/', '/api/v1/health/', '/status', '/openapi.json', '/docs', '/api/v1/openapi.json'];
     for (const url of urls) {
       for (const method of OTHER_METHODS) {
         const response = await t.app.inject({
