@@ -270,9 +270,10 @@ describe('Redis silent: accepts connections, never answers (docs/read-path.md §
         // At most a lookup and a store, each cut at the 500 ms command timeout, plus a loaded machine's slack.
         expect(performance.now() - started).toBeLessThan(2500);
       }
-      // Requests add nothing to the client's queues (only its own connection handshake sits there).
-      expect(queues.commandQueue.length + queues.offlineQueue.length).toBeLessThanOrEqual(queuedBefore);
+      // Requests add nothing to the client's queues: 30 of them would leave 30 or more; what may sit
+      // there is only the client's own reconnection handshake (a few commands, whenever it retries).
       expect(queuedBefore).toBeLessThan(5);
+      expect(queues.commandQueue.length + queues.offlineQueue.length).toBeLessThan(5);
     } finally {
       await silent.close();
     }
