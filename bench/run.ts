@@ -17,9 +17,10 @@ import { installCleanupHandlers, REPO_ROOT, runCleanups } from './lib/procs.js';
 import { runReadPath, type SizeResult } from './lib/read-path.js';
 import { computeTargets, markdownReport, type BenchResult, type Machine } from './lib/report.js';
 import { runSyncPath, type SyncPathResult } from './lib/sync-path.js';
+import { measureStartup, type StartupMeasurement } from './lib/startup.js';
 
 const USAGE = `usage: npx tsx bench/run.ts [--quick] [--sizes 10000,50000,200000] [--duration 30] [--warmup 5]
-       [--connections 16,64] [--paired-ceiling 10] [--cold-probes 15] [--all-scenarios] [--read-only | --sync-only]
+       [--connections 16,64] [--paired-ceiling 10] [--cold-probes 15] [--all-scenarios] [--read-only | --sync-only | --startup-only]
        [--forge 35000] [--out file.json]`;
 
 function list(raw: string | undefined, name: string): number[] | undefined {
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     'paired-ceiling': { type: 'string' },
     'read-only': { type: 'boolean', default: false },
     'sync-only': { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
     'all-scenarios': { type: 'boolean', default: false },
     forge: { type: 'string' },
     out: { type: 'string' },
@@ -154,6 +156,7 @@ try {
   log(`${quick ? 'quick' : 'full'} run on ${machine.cpu} × ${machine.cores}, Node ${machine.node}, PostgreSQL ${machine.postgres}`);
   let read: SizeResult[] | null = null;
   let sync: SyncPathResult | null = null;
+  let startup: StartupMeasurement[] | null = null;
   const out = values.out ?? path.join(REPO_ROOT, 'bench', 'results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   const assemble = (partial: boolean): BenchResult & { partial: boolean } => ({
@@ -166,17 +169,23 @@ try {
     machine,
     read,
     sync,
+    startup,
     targets: computeTargets(read, sync),
   });
   // Written after every size and phase, so a late failure keeps what was measured.
   const save = (partial: boolean) => writeFileSync(out, `${JSON.stringify(assemble(partial), null, 2)}\n`);
-  if (!values['sync-only']) {
+  // First, on a quiet machine: no corpus or earlier service has warmed anything.
+  if (!values['read-only'] && !values['sync-only']) {
+    startup = await measureStartup(server, log, quick ? 1 : 3);
+    save(true);
+  }
+  if (!values['sync-only'] && !values['startup-only']) {
     read = await runReadPath(server, { ...readOptions, log }, (sizes) => {
       read = [...sizes];
       save(true);
     });
   }
-  if (!values['read-only']) {
+  if (!values['read-only'] && !values['startup-only']) {
     sync = await runSyncPath(server, { ...syncOptions, log });
     save(true);
   }

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeCommandOf } from '../../src/cli/npm-script.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -91,6 +92,8 @@ export interface SpawnOptions {
   readonly ipc?: boolean;
   /** Extra node flags before the script. */
   readonly nodeArgs?: readonly string[];
+  /** Working directory; default the repository root. */
+  readonly cwd?: string;
   /** Keep every stdout line (the sync CLI's JSON lines); default: only the tail. */
   readonly keepStdout?: boolean;
 }
@@ -102,6 +105,15 @@ export interface SpawnOptions {
  */
 export function spawnTs(name: string, script: string, args: readonly string[], options: SpawnOptions = {}): Child {
   return spawnChild(name, process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], options);
+}
+
+/**
+ * Runs what an npm script runs (`npm start`, `npm run sync`: the compiled program with its Node
+ * flags, built by the bench's prebench step), directly, so the pid is the program's own.
+ */
+export function spawnNpmScript(name: string, script: 'start' | 'sync', args: readonly string[], options: SpawnOptions = {}): Child {
+  const command = nodeCommandOf(script);
+  return spawnChild(name, process.execPath, [...command.nodeArgs, command.entry, ...args], options);
 }
 
 const TAIL_LINES = 60;
@@ -122,7 +134,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export function spawnChild(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): Child {
   const stdio: StdioOptions = options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   const child = spawn(command, args, {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env } as NodeJS.ProcessEnv,
     stdio,
     detached: true,

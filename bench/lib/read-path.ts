@@ -9,13 +9,12 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import { buildCorpus, type CorpusFacts } from './corpus.js';
 import type { DatabaseServer } from './db.js';
 import { floorWork, openFloorPool, SERVICE_POOL_SIZE, statementsPerRequest } from './floor.js';
 import { floorLoad, httpLoad, prng, summarize, type LoadResult } from './load.js';
 import { freePort } from '../../src/db/embedded.js';
-import { currentRss, onCleanup, sleep, spawnTs, waitForHttp, type Child } from './procs.js';
+import { currentRss, onCleanup, sleep, spawnNpmScript, spawnTs, waitForHttp, type Child } from './procs.js';
 import { buildScenarios, DEFAULT_VIEW_QUERY, LIST_PATH, pathCycle, type ReadScenario } from './scenarios.js';
 
 export interface ReadPathOptions {
@@ -164,8 +163,7 @@ interface ServiceProcess {
 export async function startService(url: string, log: (line: string) => void, readModel = true): Promise<ServiceProcess> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawnTs('api', 'src/server.ts', [], {
-    nodeArgs: nodeFlagsOf('start'),
+  const child = spawnNpmScript('api', 'start', [], {
     env: {
       DATABASE_URL: url,
       ROLE: 'api',

@@ -4,6 +4,7 @@
  */
 import type { SizeResult } from './read-path.js';
 import type { SyncPathResult, SyncRunResult } from './sync-path.js';
+import type { StartupMeasurement } from './startup.js';
 
 export interface Machine {
   readonly cpu: string;
@@ -27,6 +28,8 @@ export interface BenchResult {
   readonly machine: Machine;
   readonly read: SizeResult[] | null;
   readonly sync: SyncPathResult | null;
+  /** Start-up to listening and idle RSS, compiled against tsx (absent from older results). */
+  readonly startup?: StartupMeasurement[] | null;
   readonly targets: Target[];
 }
 
@@ -375,6 +378,13 @@ function syncTables(sync: SyncPathResult): string {
   );
 }
 
+function startupTable(startup: readonly StartupMeasurement[]): string {
+  return `### Start-up (ROLE=api, no read model)\n\n${table(
+    ['runtime', 'spawn → /health 200, median ms', 'each start, ms', 'idle RSS'],
+    startup.map((s) => [s.runtime === 'compiled' ? 'compiled (npm start)' : 'tsx (TypeScript at run time)', n0(s.medianListeningMs), s.listeningMs.join(', '), s.idleRssBytes === null ? '–' : mb(s.idleRssBytes)]),
+  )}`;
+}
+
 export function markdownReport(result: BenchResult): string {
   const m = result.machine;
   const parts = [
@@ -384,6 +394,7 @@ export function markdownReport(result: BenchResult): string {
   ];
   if (result.read) parts.push(readTables(result.read));
   if (result.sync) parts.push(syncTables(result.sync));
+  if (result.startup) parts.push(startupTable(result.startup));
   parts.push(
     `### Targets (issue 4)\n\n${table(
       ['target', 'threshold', 'achieved', 'met'],

@@ -8,12 +8,11 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Pool } from 'undici';
-import { nodeFlagsOf } from '../../src/cli/node-flags.js';
 import type { FakeEsiOptions, FakeEsiStats, RequestLogEntry } from '../../test/fake-esi/index.js';
 import type { DatabaseServer, ScratchDatabase } from './db.js';
 import { freePort } from '../../src/db/embedded.js';
 import { httpLoad, type LoadResult } from './load.js';
-import { sleep, spawnChild, spawnTs, watchPeakRss, type Child } from './procs.js';
+import { sleep, spawnChild, spawnNpmScript, spawnTs, watchPeakRss, type Child } from './procs.js';
 import { startService } from './read-path.js';
 
 export interface SyncPathOptions {
@@ -264,8 +263,7 @@ function slope(samples: readonly [number, number][], total: number): number | nu
 
 /** The sync CLI as `npm run sync` runs it, against the fake ESI. */
 function spawnSync(env: SyncEnv): Child {
-  return spawnTs('sync', 'src/cli/sync.ts', ['--json'], {
-    nodeArgs: nodeFlagsOf('sync'),
+  return spawnNpmScript('sync', 'sync', ['--json'], {
     keepStdout: true,
     env: {
       DATABASE_URL: env.databaseUrl,

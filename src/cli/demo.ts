@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../db/embedded.js';
-import { nodeFlagsOf } from './node-flags.js';
+import { nodeCommandOf } from './npm-script.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEMO_REGIONS = [10000002, 10000043, 10000032];
@@ -43,7 +43,9 @@ const esiUrl = await new Promise<string>((resolve, reject) => {
 fakeEsi.stdout!.resume();
 console.log(`demo: fake ESI at ${esiUrl}`);
 
-const service = spawn(process.execPath, [...nodeFlagsOf('start'), '--import', 'tsx', 'src/server.ts'], {
+// The compiled service, as `npm start` runs it (npm run demo builds it first).
+const start = nodeCommandOf('start');
+const service = spawn(process.execPath, [...start.nodeArgs, start.entry], {
   cwd: ROOT,
   stdio: 'inherit',
   env: {
