@@ -150,6 +150,8 @@ try {
   if (database.embedded?.ownedByThisProcess) await database.embedded.stop();
 }
 
+// pino writes asynchronously: its last lines go out first, so that `sync.finished` is always the last line.
+await new Promise<void>((resolve) => logger.flush(() => resolve()));
 if (result.kind === 'skipped') {
   console.log(JSON.stringify({ msg: 'sync.finished', outcome: 'skipped', reason: result.reason }));
   process.exit(EXIT.skipped);
