@@ -59,6 +59,8 @@ const state = {
   phase: 'discovery' as SyncProgress['phase'],
   regionId: null as number | null,
   regions: new Map<number, string>(),
+  /** Listing pages read of each region swept so far, and how many it has. */
+  regionPages: new Map<number, { done: number; total: number }>(),
   pagesDone: 0,
   pagesTotal: 0,
   contractsNew: 0,
@@ -108,11 +110,14 @@ function onProgress(event: SyncProgress): void {
   if (event.phase === 'discovery') {
     state.regionId = event.regionId;
     if (event.state === 'sweeping') state.regions.set(event.regionId, 'sweeping');
-    else {
+    else if (event.state === 'pages') {
+      state.regionPages.set(event.regionId, { done: event.pagesDone, total: event.pagesTotal });
+      state.regions.set(event.regionId, `sweeping, pages ${event.pagesDone}/${event.pagesTotal}`);
+      state.pagesDone = [...state.regionPages.values()].reduce((sum, pages) => sum + pages.done, 0);
+      state.pagesTotal = [...state.regionPages.values()].reduce((sum, pages) => sum + pages.total, 0);
+    } else {
       state.regions.set(event.regionId, `${event.outcome}${event.detail ? ` (${event.detail})` : ''}`);
       if (event.counters) {
-        state.pagesDone = event.counters.pagesFetched + event.counters.pagesNotModified;
-        state.pagesTotal = state.pagesDone;
         state.contractsNew = event.counters.contractsNew;
         state.contractsClosed = event.counters.contractsClosed;
       }

@@ -23,6 +23,8 @@ export interface DiscoveryDeps {
   /** Throws StopRun when the run must stop at this safe point. */
   readonly checkpoint: () => void;
   readonly nextPollTime: (receivedAt: Date, lifetimeSeconds: number) => Date;
+  /** Listing pages read so far of the sweep under way, and how many it has (progress display). */
+  readonly onPages?: (done: number, total: number) => void;
 }
 
 export interface RegionSweepResult {
@@ -44,9 +46,13 @@ function sweepPage(deps: DiscoveryDeps, page: ListingPage, number: number): Swee
 
 async function readSweep(deps: DiscoveryDeps, regionId: number, counters: RegionCounters, first: SweepPage | null) {
   const outcomes: PageOutcome[] = [];
+  let read = 0;
+  let total = 1;
   const tally = (page: SweepPage) => {
     if (page.notModified) counters.pagesNotModified += 1;
     else counters.pagesFetched += 1;
+    read += 1;
+    deps.onPages?.(read, total);
   };
   let page1 = first;
   if (page1 === null) {
@@ -58,6 +64,9 @@ async function readSweep(deps: DiscoveryDeps, regionId: number, counters: Region
   outcomes.push({ ok: true, page: page1 });
   const pageCount = pageCountFrom(page1);
   if (pageCount === null) return { outcomes, pageCount: null };
+  total = pageCount;
+  read = Math.max(read, 1);
+  deps.onPages?.(read, total);
   const rest = await Promise.all(
     Array.from({ length: pageCount - 1 }, async (_, index): Promise<PageOutcome> => {
       const number = index + 2;

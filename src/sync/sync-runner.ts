@@ -57,6 +57,7 @@ export interface RunOptions {
 
 export type SyncProgress =
   | { phase: 'discovery'; regionId: number; state: 'sweeping' | 'done'; outcome?: RegionOutcome; detail?: string | null; counters?: RunCounters }
+  | { phase: 'discovery'; regionId: number; state: 'pages'; pagesDone: number; pagesTotal: number }
   | { phase: 'resolution' | 'enrichment' | 'retention' }
   | { phase: 'items'; done: number; total: number };
 
@@ -235,6 +236,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             {
               db: deps.db, repo: deps.syncWrites, pages: deps.pages, parseRow: deps.parseListingRow, now, random, sleep,
               logger: log, checkpoint, nextPollTime: deps.nextPollTime,
+              onPages: (pagesDone, pagesTotal) => options.onProgress?.({ phase: 'discovery', regionId, state: 'pages', pagesDone, pagesTotal }),
             },
             regionId,
             regionCounters,
