@@ -4,7 +4,7 @@
  */
 import type { SortField } from '../domain/contract-query.js';
 import { Interner } from './interner.js';
-import { grownFloat64, grownInt32 } from './typed-arrays.js';
+import { grown } from './typed-arrays.js';
 
 const NUMERIC_COLUMNS = [
   'contractId',
@@ -48,9 +48,9 @@ export class ContractColumns {
   }
 
   grow(capacity: number): void {
-    for (const name of NUMERIC_COLUMNS) this.numeric[name] = grownFloat64(this.numeric[name], capacity, Number.NaN);
+    for (const name of NUMERIC_COLUMNS) this.numeric[name] = grown(this.numeric[name], capacity, Number.NaN);
     while (this.labelSort.length < capacity) this.labelSort.push('');
-    this.labelIds = grownInt32(this.labelIds, capacity, -1);
+    this.labelIds = grown(this.labelIds, capacity, -1);
   }
 
   setLabel(slot: number, label: string): void {

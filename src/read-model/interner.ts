@@ -1,3 +1,5 @@
+import { grown } from './typed-arrays.js';
+
 /**
  * Values shared by every holder, with reference counts so that unused ones are dropped and their
  * ids reused. A value is found by a key: the value itself, or the raw value it is rendered from
@@ -18,11 +20,7 @@ export class Interner<K = string, V = string> {
       this.ids.set(key, id);
       this.keys[id] = key;
       this.values[id] = render(key);
-      if (id >= this.counts.length) {
-        const grown = new Int32Array(this.counts.length * 2);
-        grown.set(this.counts);
-        this.counts = grown;
-      }
+      if (id >= this.counts.length) this.counts = grown(this.counts, this.counts.length * 2);
     }
     this.counts[id]! += 1;
     return id;

@@ -4,6 +4,7 @@
  * (capacity ÷ 8 bytes, however many), which is also what a query ORs them into.
  */
 import { clearBit, createBits, forEachSlot, grownBits, hasBit, setBit, type Bits } from './bitset.js';
+import { grown } from './typed-arrays.js';
 
 /**
  * Several slots: a sorted Int32Array while they are few (4 bytes a slot, plus room to grow), a
@@ -33,11 +34,7 @@ export class SlotSet {
       this.size += 1;
       return;
     }
-    if (this.size === this.sorted!.length) {
-      const grown = new Int32Array(this.sorted!.length * 2);
-      grown.set(this.sorted!);
-      this.sorted = grown;
-    }
+    if (this.size === this.sorted!.length) this.sorted = grown(this.sorted!, this.sorted!.length * 2);
     const sorted = this.sorted!;
     sorted.copyWithin(at + 1, at, this.size);
     sorted[at] = slot;

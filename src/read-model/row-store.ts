@@ -5,7 +5,7 @@
  * once they outweigh the live ones, the live rows are copied into fresh chunks.
  */
 import type { ByteWriter } from '../domain/byte-writer.js';
-import { grownInt32 } from './typed-arrays.js';
+import { grown } from './typed-arrays.js';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Garbage tolerated before a compaction: at least this much, and at least the live bytes. */
@@ -30,9 +30,9 @@ export class RowStore {
   }
 
   grow(capacity: number): void {
-    this.chunkOf = grownInt32(this.chunkOf, capacity, NONE);
-    this.offsetOf = grownInt32(this.offsetOf, capacity);
-    this.lengthOf = grownInt32(this.lengthOf, capacity);
+    this.chunkOf = grown(this.chunkOf, capacity, NONE);
+    this.offsetOf = grown(this.offsetOf, capacity);
+    this.lengthOf = grown(this.lengthOf, capacity);
   }
 
   /** Holds `json` (the row's UTF-8) for `slot`, replacing what it held. */

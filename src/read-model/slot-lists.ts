@@ -4,7 +4,7 @@
  * leaves its old place unused; once more than half of the space is unused, the live lists are
  * copied into a fresh array.
  */
-import { grownInt32 } from './typed-arrays.js';
+import { grown } from './typed-arrays.js';
 
 const INITIAL_WORDS = 1 << 16;
 
@@ -21,8 +21,8 @@ export class SlotLists {
   }
 
   grow(capacity: number): void {
-    this.start = grownInt32(this.start, capacity);
-    this.length = grownInt32(this.length, capacity);
+    this.start = grown(this.start, capacity);
+    this.length = grown(this.length, capacity);
   }
 
   set(slot: number, values: readonly number[]): void {

@@ -6,7 +6,7 @@
 import { SORT_DIRECTIONS, SORT_FIELDS, type SortDirection, type SortField } from '../domain/contract-query.js';
 import { compareCodePoints } from '../domain/code-point-order.js';
 import { SORT_COLUMN, type ContractColumns } from './columns.js';
-import { grownInt32 } from './typed-arrays.js';
+import { grown } from './typed-arrays.js';
 
 const ABSENT = -1;
 
@@ -28,7 +28,7 @@ export class SortOrder {
   }
 
   grow(capacity: number): void {
-    this.rank = grownInt32(this.rank, capacity, ABSENT);
+    this.rank = grown(this.rank, capacity, ABSENT);
   }
 
   /** The answer-order comparison of two slots, over the current column arrays. */

@@ -4,7 +4,7 @@
  * slot of an open one. Entries live in typed arrays, found through one id → entry map.
  */
 import { formatTimestampMicros } from '../domain/contract-wire.js';
-import { grownFloat64, grownInt32 } from './typed-arrays.js';
+import { grown } from './typed-arrays.js';
 
 const NO_SLOT = -1;
 
@@ -117,9 +117,9 @@ export class StoredContracts {
   private ensure(entries: number): void {
     if (entries <= this.regionId.length) return;
     const length = this.regionId.length * 2;
-    this.regionId = grownFloat64(this.regionId, length);
-    this.lastSeen = grownFloat64(this.lastSeen, length);
-    this.stamp = grownInt32(this.stamp, length);
-    this.slot = grownInt32(this.slot, length, NO_SLOT);
+    this.regionId = grown(this.regionId, length);
+    this.lastSeen = grown(this.lastSeen, length);
+    this.stamp = grown(this.stamp, length);
+    this.slot = grown(this.slot, length, NO_SLOT);
   }
 }

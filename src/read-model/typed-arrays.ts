@@ -1,16 +1,8 @@
-/** Typed arrays grown to a new length (new elements zero, or `fill`); the same array when long enough. */
-export function grownInt32<A extends Int32Array>(array: A, length: number, fill = 0): A {
+/** A typed array grown to `length` (new elements zero, or `fill`); the same array when long enough. */
+export function grown<A extends Int32Array | Float64Array>(array: A, length: number, fill = 0): A {
   if (array.length >= length) return array;
-  const grown = new Int32Array(length);
-  if (fill !== 0) grown.fill(fill);
-  grown.set(array);
-  return grown as A;
-}
-
-export function grownFloat64<A extends Float64Array>(array: A, length: number, fill = 0): A {
-  if (array.length >= length) return array;
-  const grown = new Float64Array(length);
-  if (fill !== 0) grown.fill(fill);
-  grown.set(array);
-  return grown as A;
+  const larger = new (array.constructor as new (length: number) => A)(length);
+  if (fill !== 0) larger.fill(fill);
+  larger.set(array);
+  return larger;
 }
