@@ -22,6 +22,7 @@ import { createSyncComponents, type SyncComponents, type SyncConfig, type SyncWi
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loggableError } from './logger.js';
+import { createItemsRepository } from './repositories/items.repository.js';
 
 export interface Container {
   readonly database: DatabaseHandle;
@@ -180,6 +181,7 @@ export function createContainer(options: ContainerOptions): Container {
   const status = createStatusService({
     db: probe.db,
     repo: syncStatus,
+    items: createItemsRepository(),
     readModelStatus: () => readModel?.status() ?? null,
     now,
     config,

@@ -66,27 +66,45 @@ export interface DerivedUpdate {
 
 const num = (value: string | null) => (value === null ? null : Number(value));
 
+export interface ItemsQueueStatus {
+  /** Pending and due now. */
+  due: number;
+  /** Pending, backing off after a failed fetch. */
+  waiting: number;
+  oldestPendingSince: Date | null;
+}
+
+/** Open, unexpired item-bearing contracts whose items are not fetched yet: the items queue. */
+const waitingForItems = (now: Date) => sql`
+  closed_at IS NULL AND items_status = 'pending' AND type IN ('item_exchange', 'auction')
+  AND date_expired > ${now.toISOString()}::timestamptz`;
+
 export function createItemsRepository() {
   return {
     /** The durable items queue (docs/sync.md §5.4): newest first, never courier/loan/unknown types. */
     async dueContracts(executor: Executor, now: Date, limit: number): Promise<number[]> {
       const rows = await executor.execute<{ contract_id: string }>(sql`
         SELECT contract_id FROM contracts
-        WHERE closed_at IS NULL AND items_status = 'pending' AND type IN ('item_exchange', 'auction')
-          AND date_expired > ${now.toISOString()}::timestamptz
+        WHERE ${waitingForItems(now)}
           AND (items_next_attempt_at IS NULL OR items_next_attempt_at <= ${now.toISOString()}::timestamptz)
         ORDER BY date_issued DESC, contract_id DESC
         LIMIT ${limit}`);
       return rows.map((row) => Number(row.contract_id));
     },
 
-    async queueDepth(executor: Executor, now: Date): Promise<{ depth: number; oldestSeconds: number | null }> {
-      const rows = await executor.execute<{ depth: string; oldest: string | null }>(sql`
-        SELECT count(*) AS depth, min(first_seen_at) AS oldest FROM contracts
-        WHERE closed_at IS NULL AND items_status = 'pending' AND type IN ('item_exchange', 'auction')
-          AND date_expired > ${now.toISOString()}::timestamptz`);
-      const oldest = rows[0]?.oldest ? Date.parse(rows[0].oldest.replace(' ', 'T').replace(/\+00$/, 'Z')) : null;
-      return { depth: Number(rows[0]?.depth ?? 0), oldestSeconds: oldest === null ? null : (now.getTime() - oldest) / 1000 };
+    /** The queue's size (due now, or backing off after a failure) and its oldest entry, for /status and /metrics. */
+    async queueStatus(executor: Executor, now: Date): Promise<ItemsQueueStatus> {
+      const at = now.toISOString();
+      const [row] = await executor.execute<{ due: string; waiting: string; oldest: string | null }>(sql`
+        SELECT count(*) FILTER (WHERE items_next_attempt_at IS NULL OR items_next_attempt_at <= ${at}::timestamptz) AS due,
+               count(*) FILTER (WHERE items_next_attempt_at > ${at}::timestamptz) AS waiting,
+               min(first_seen_at) AS oldest
+        FROM contracts WHERE ${waitingForItems(now)}`);
+      return {
+        due: Number(row?.due ?? 0),
+        waiting: Number(row?.waiting ?? 0),
+        oldestPendingSince: row?.oldest == null ? null : new Date(row.oldest),
+      };
     },
 
     async markUnavailable(tx: Executor, contractId: number, httpStatus: number): Promise<void> {

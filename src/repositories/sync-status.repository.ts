@@ -17,14 +17,6 @@ export interface RegionStatusRow {
   holdSince: Date | null;
 }
 
-export interface ItemsQueueStatus {
-  /** Pending and due now. */
-  due: number;
-  /** Pending, backing off after a failed fetch. */
-  waiting: number;
-  oldestPendingSince: Date | null;
-}
-
 export interface RunStatusRow {
   runId: number;
   trigger: string;
@@ -65,19 +57,6 @@ export function createSyncStatusRepository() {
         lastDetail: row.last_detail,
         holdSince: toDate(row.hold_since),
       }));
-    },
-
-    /** The items queue as the sync's items phase sees it (items.repository dueContracts). */
-    async itemsQueue(executor: Executor, now: Date): Promise<ItemsQueueStatus> {
-      const at = now.toISOString();
-      const [row] = await executor.execute<{ due: string; waiting: string; oldest: string | null }>(sql`
-        SELECT count(*) FILTER (WHERE items_next_attempt_at IS NULL OR items_next_attempt_at <= ${at}::timestamptz) AS due,
-               count(*) FILTER (WHERE items_next_attempt_at > ${at}::timestamptz) AS waiting,
-               min(first_seen_at) AS oldest
-        FROM contracts
-        WHERE closed_at IS NULL AND items_status = 'pending' AND type IN ('item_exchange', 'auction')
-          AND date_expired > ${at}::timestamptz`);
-      return { due: Number(row?.due ?? 0), waiting: Number(row?.waiting ?? 0), oldestPendingSince: toDate(row?.oldest ?? null) };
     },
 
     async recentRuns(executor: Executor, limit: number): Promise<RunStatusRow[]> {

@@ -1,8 +1,7 @@
 import type { Database } from '../db/client.js';
 import type { ReadModelStatus } from '../read-model/read-model.js';
-import type {
-  EsiStatusRow, ItemsQueueStatus, RegionStatusRow, RunStatusRow, SyncStatusRepository,
-} from '../repositories/sync-status.repository.js';
+import type { ItemsQueueStatus, ItemsRepository } from '../repositories/items.repository.js';
+import type { EsiStatusRow, RegionStatusRow, RunStatusRow, SyncStatusRepository } from '../repositories/sync-status.repository.js';
 import { loggableError } from '../logger.js';
 
 export interface StatusSnapshot {
@@ -28,7 +27,8 @@ export interface StatusSnapshot {
 export interface StatusDeps {
   /** A connection request work cannot exhaust (the probe pool), with a short statement timeout. */
   readonly db: Database;
-  readonly repo: Pick<SyncStatusRepository, 'regions' | 'itemsQueue' | 'recentRuns' | 'generation' | 'esiStatus'>;
+  readonly repo: Pick<SyncStatusRepository, 'regions' | 'recentRuns' | 'generation' | 'esiStatus'>;
+  readonly items: Pick<ItemsRepository, 'queueStatus'>;
   readonly readModelStatus: () => ReadModelStatus | null;
   readonly now: () => Date;
   readonly config: { readonly role: string; readonly aggregationRegionIds: readonly number[]; readonly aggregationIntervalSeconds: number };
@@ -52,7 +52,7 @@ export function createStatusService(deps: StatusDeps) {
         const database = await deps.db.transaction(
           async (tx) => ({
             regions: await deps.repo.regions(tx),
-            itemsQueue: await deps.repo.itemsQueue(tx, generatedAt),
+            itemsQueue: await deps.items.queueStatus(tx, generatedAt),
             runs: await deps.repo.recentRuns(tx, RECENT_RUNS),
             generation: await deps.repo.generation(tx),
             esi: await deps.repo.esiStatus(tx),

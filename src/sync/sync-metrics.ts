@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Executor } from '../db/client.js';
+import { createItemsRepository } from '../repositories/items.repository.js';
 
 type RegionGaugeRow = {
   region_id: string;
@@ -64,14 +65,16 @@ export function createSyncMetrics(registry: Registry, db: Executor) {
   regionGauge('hangar_bay_sync_region_possibly_truncated', '1 when the last listing page was full.', (row) => (row.possibly_truncated ? 1 : 0));
   regionGauge('hangar_bay_sync_region_held', '1 while closures are held by the mass-drop guard.', (row) => (row.held ? 1 : 0));
 
+  const items = createItemsRepository();
+  // Both queue gauges are collected in one scrape: they share one read.
   let queueRead: Promise<{ depth: number; oldest: number | null }> | null = null;
   const readQueue = () =>
-    (queueRead ??= db
-      .execute<{ depth: string; oldest: string | null }>(sql`
-        SELECT count(*) AS depth, EXTRACT(EPOCH FROM now() - min(first_seen_at)) AS oldest FROM contracts
-        WHERE closed_at IS NULL AND items_status = 'pending' AND type IN ('item_exchange', 'auction') AND date_expired > now()`)
-      .then((rows) => ({ depth: Number(rows[0]?.depth ?? 0), oldest: rows[0]?.oldest == null ? null : Number(rows[0].oldest) }))
-      .finally(() => setTimeout(() => (queueRead = null), 0)));
+    (queueRead ??= (async () => {
+      const now = new Date();
+      const queue = await items.queueStatus(db, now);
+      const oldest = queue.oldestPendingSince === null ? null : (now.getTime() - queue.oldestPendingSince.getTime()) / 1000;
+      return { depth: queue.due + queue.waiting, oldest };
+    })().finally(() => setTimeout(() => (queueRead = null), 0)));
   new Gauge({
     name: 'hangar_bay_items_queue_depth',
     help: 'Open item-bearing contracts whose items are not fetched yet.',

@@ -280,6 +280,17 @@ describe('items queue (docs/sync.md §5.4)', () => {
       );
     });
 
+    it('the queue gauges on /metrics count every pending contract, due or backing off, and the age of the oldest', { timeout: 30_000 }, async () => {
+      const ids = fakeItemContracts(3);
+      // The gauges read the queue at scrape time on the real clock, like the database's own now().
+      await seedPending(ids, () => ({ dateExpired: new Date(Date.now() + DAY) }));
+      await db.db.execute(sql`UPDATE contracts SET items_next_attempt_at = ${new Date(Date.now() + HOUR).toISOString()}::timestamptz WHERE contract_id = ${ids[0]!}`);
+      const text = await t.container.metrics.registry.metrics();
+      expect(text).toMatch(/^hangar_bay_items_queue_depth 3$/m);
+      const oldest = Number(/^hangar_bay_items_queue_oldest_seconds (\S+)$/m.exec(text)?.[1]);
+      expect(oldest).toBeGreaterThan(0);
+    });
+
     it('the queue is served newest date_issued first (then contract_id descending) (case 105)', { timeout: 30_000 }, async () => {
       const serial = buildTestSync({
         databaseUrl: db.url, esiUrl: esi.url, env: { AGGREGATION_REGION_IDS: String(FORGE), ESI_MAX_CONCURRENCY: '1' }, now, sleep: async () => {},
