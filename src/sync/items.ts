@@ -6,6 +6,7 @@ import type { EnrichedItemRow, ItemsRepository } from '../repositories/items.rep
 import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
 import type { UniverseRepository } from '../repositories/universe.repository.js';
 import { withDbRetry } from './db-retry.js';
+import { runLanes } from './lanes.js';
 import { backoffDelayMs, deriveUpdate, enrichmentColumns } from './derivation.js';
 import { StopRun, type EsiContractItem, type RunCounters } from './model.js';
 import type { UniverseResolver } from './universe.js';
@@ -151,29 +152,20 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
     if (due.length === 0) break;
     const total = done + due.length;
     let next = 0;
-    // The first lane to fail stops the others before they take another contract: the run must
-    // not go on fetching and writing after it has ended and released its lock.
-    let laneFailure: { error: unknown } | null = null;
-    const lanes = Array.from({ length: Math.min(deps.concurrency, due.length) }, async () => {
-      try {
-        while (next < due.length && laneFailure === null) {
-          deps.checkpoint();
-          if (deadline !== null && deps.now().getTime() >= deadline) return;
-          const contractId = due[next++]!;
-          attempted.add(contractId);
-          await handle(contractId);
-          done += 1;
-          deps.onProgress?.(done, total);
-        }
-      } catch (error) {
-        laneFailure ??= { error };
+    const failure = await runLanes(Math.min(deps.concurrency, due.length), async (stopped) => {
+      while (next < due.length && !stopped()) {
+        deps.checkpoint();
+        if (deadline !== null && deps.now().getTime() >= deadline) return;
+        const contractId = due[next++]!;
+        attempted.add(contractId);
+        await handle(contractId);
+        done += 1;
+        deps.onProgress?.(done, total);
       }
     });
-    await Promise.all(lanes);
-    const failure = (laneFailure as { error: unknown } | null)?.error;
     // A shutdown or downtime stop still holds the lock, so what was fetched is kept; after a lost
     // lock or an error nothing more is written, and what was fetched stays due.
-    if (failure === undefined || (failure instanceof StopRun && failure.detail !== 'lock_lost')) await flush();
-    if (failure !== undefined) throw failure;
+    if (failure === null || (failure.error instanceof StopRun && failure.error.detail !== 'lock_lost')) await flush();
+    if (failure !== null) throw failure.error;
   }
 }

@@ -9,6 +9,7 @@ import type { SyncRunsRepository } from '../repositories/sync-runs.repository.js
 import type { SyncWriteRepository } from '../repositories/sync-write.repository.js';
 import type { UniverseRepository } from '../repositories/universe.repository.js';
 import { withDbRetry } from './db-retry.js';
+import { runLanes } from './lanes.js';
 import type { ListingPageFetcher } from '../esi/listing-pages.js';
 import { sweepRegion, type ParsedListingRow } from './discovery.js';
 import { healTaxonomy, runEnrichmentCatchUp, runResolutionPhase, type EnrichmentDeps } from './enrichment.js';
@@ -220,11 +221,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (!due.some((d) => d.regionId === regionId)) log.info({ region_id: regionId, next_poll_at: state?.nextPollAt }, `region not due until ${state?.nextPollAt?.toISOString()}`);
     }
     let next = 0;
-    // The first worker to fail stops the other at its next region, so nothing is swept after the
-    // run has ended and released its lock.
-    let failed = false;
-    const worker = async () => {
-      while (next < due.length && !failed) {
+    const worker = async (stopped: () => boolean) => {
+      while (next < due.length && !stopped()) {
         checkpoint();
         const { regionId } = due[next++]!;
         const regionCounters = emptyRegionCounters();
@@ -260,16 +258,8 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         options.onProgress?.({ phase: 'discovery', regionId, state: 'done', outcome: result.outcome, detail: result.detail, counters });
       }
     };
-    const settled = await Promise.allSettled(
-      Array.from({ length: Math.min(MAX_PARALLEL_SWEEPS, due.length) }, () =>
-        worker().catch((error: unknown) => {
-          failed = true;
-          throw error;
-        }),
-      ),
-    );
-    const failure = settled.find((result) => result.status === 'rejected');
-    if (failure) throw failure.reason;
+    const failure = await runLanes(Math.min(MAX_PARALLEL_SWEEPS, due.length), worker);
+    if (failure !== null) throw failure.error;
   }
 
   /** Phase (e): retention (docs/sync.md §5.8), one bounded transaction at a time. */
