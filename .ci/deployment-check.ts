@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { withDatabase } from '../bench/lib/db.js';
 import { REPO_ROOT, sleep, spawnChild, type Child } from '../bench/lib/procs.js';
 import { freePort } from '../src/db/embedded.js';
 import { startFakeEsi } from '../test/fake-esi/index.js';
@@ -50,7 +51,7 @@ try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   });
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString();
+  const databaseUrl = withDatabase(adminUrl, database);
   // A database index of its own, emptied before and after: the lock and cache keys are fixed names.
   const redisUrl = Object.assign(new URL(redisBase), { pathname: '/13' }).toString();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

@@ -1,5 +1,6 @@
 import { nodeCommandOf } from '../../src/cli/npm-script.js';
 import type { DatabaseServer } from './db.js';
+import { percentile } from './load.js';
 import { currentRss, sleep, spawnChild, spawnTs, waitForHttp } from './procs.js';
 import { freePort } from '../../src/db/embedded.js';
 
@@ -15,10 +16,7 @@ export interface StartupMeasurement {
 
 const IDLE_MS = 5_000;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+const median = (values: readonly number[]) => percentile(Float64Array.from(values).sort(), 0.5);
 
 /**
  * Start-up to listening and idle memory of one API process (ROLE=api, no read model, so only the

@@ -52,6 +52,9 @@ export interface ContractReadServiceDeps {
 const DETAIL_TTL_SECONDS = 600;
 const MINUTE_KEY_MARGIN_SECONDS = 5;
 const KEY_PREFIX = 'hangar-bay:api:v1';
+/** Bodies travel as text from the SQL path and as bytes from the read model. */
+const asBuffer = (body: string | Buffer): Buffer => (Buffer.isBuffer(body) ? body : Buffer.from(body));
+
 /** Tags remembered to tell a repeated model answer from a one-off (about 100 bytes each). */
 const RECENT_TAGS = 20_000;
 
@@ -117,7 +120,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     if (hit) return answer(hit, knownTag, ifNoneMatch);
     const { generation, value } = await fromDatabase(`${route}:${knownTag}`, compute, aborted);
     const etag = tagFor(generation);
-    const body = Buffer.isBuffer(value) ? value : Buffer.from(value!);
+    const body = asBuffer(value!);
     store(deps.sharedCache, `${keyPrefix}:${route}:${etag}`, body, ttlSeconds);
     return answer(body, etag, ifNoneMatch);
   }
@@ -151,7 +154,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     const computed = compute();
     if (!computed) return null;
     const etag = tagFor(computed.generation);
-    const body = Buffer.isBuffer(computed.body) ? computed.body : Buffer.from(computed.body);
+    const body = asBuffer(computed.body);
     const key = `${keyPrefix}:${route}:${etag}`;
     if (askedBefore(key)) store(deps.localCache, key, body, ttlSeconds);
     return answer(body, etag, ifNoneMatch);
@@ -219,7 +222,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
         if (hit) return answer(hit, etag, ifNoneMatch);
         const { generation, value } = await fromDatabase(`detail:${contractId}`, read, aborted);
         if (value === null) return { kind: 'not_found' };
-        const body = Buffer.isBuffer(value) ? value : Buffer.from(value);
+        const body = asBuffer(value);
         // Read at the model's generation, the body is the one its stamp names; a newer read is served
         // under its own generation and not cached (the stamp it would need is not known yet).
         if (generation === known.generation) store(deps.localCache, key, body, DETAIL_TTL_SECONDS);
@@ -233,7 +236,7 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       const { generation, value } = await fromDatabase(`detail:${contractId}`, read, aborted);
       if (value === null) return { kind: 'not_found' };
       const etag = tagFor(generation);
-      const body = Buffer.isBuffer(value) ? value : Buffer.from(value);
+      const body = asBuffer(value);
       store(deps.sharedCache, `${keyPrefix}:detail:${etag}`, body, DETAIL_TTL_SECONDS);
       return answer(body, etag, ifNoneMatch);
     },

@@ -58,7 +58,8 @@ export interface SyncComponents {
 export function createSyncComponents(options: SyncWiringOptions): SyncComponents {
   const { config, logger } = options;
   const esiMetrics = createEsiMetrics(options.registry);
-  const esiStatus = createEsiStatusRecorder({ db: options.db, repo: createSyncStatusRepository(), now: options.now ?? (() => new Date()), logger });
+  const now = options.now ?? (() => new Date());
+  const esiStatus = createEsiStatusRecorder({ db: options.db, repo: createSyncStatusRepository(), now, logger });
   const governor = createGovernor({
     maxConcurrency: config.esiMaxConcurrency,
     maxRps: config.esiMaxRps,
@@ -91,7 +92,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
   });
   const syncWrites = createSyncWriteRepository();
   const universe = createUniverseRepository();
-  const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now: options.now ?? (() => new Date()), logger, sleep: options.sleep });
+  const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now, logger, sleep: options.sleep });
   const runner = createSyncRunner({
     config,
     db: options.db,

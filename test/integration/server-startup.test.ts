@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runningEmbeddedPort } from '../../src/db/embedded.js';
+import { freePort, runningEmbeddedPort } from '../../src/db/embedded.js';
 import { ROOT_INSTALL_BASE } from '../../src/db/embedded-placement.js';
 import { startFakeEsi } from '../fake-esi/index.js';
 import { createTestDatabase } from '../support/database.js';
@@ -103,18 +103,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:port right now. */

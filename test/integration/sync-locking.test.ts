@@ -3,6 +3,7 @@ import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { freePort } from '../../src/db/embedded.js';
 import { ADVISORY_LOCK_KEY, REDIS_LOCK_KEY } from '../../src/sync/lock.js';
 import type { RunResult } from '../../src/sync/sync-runner.js';
 import { startFakeEsi, type FakeEsi, type FakeEsiOptions } from '../fake-esi/index.js';
@@ -179,14 +180,6 @@ describe('run lock, roles and shutdown (docs/sync.md §5.7)', () => {
   });
 
   describe('server processes by role (case 120)', () => {
-    async function freePort(): Promise<number> {
-      const server = net.createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as net.AddressInfo;
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
-
     async function startServer(env: Record<string, string>) {
       const port = await freePort();
       const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
