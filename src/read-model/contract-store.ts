@@ -1,6 +1,6 @@
 /**
  * The read model's data: every open contract in a slot (columns, bitsets, facet postings, sort
- * orders, search index and its rendered list row), and for every stored contract (open or closed)
+ * orders, search index, its rendered list row and its items), and for every stored contract (open or closed)
  * what coverage and detail lookups need. Changed only by `apply`, which is synchronous: a request
  * evaluated on the event loop never sees half of a change.
  */
@@ -12,6 +12,7 @@ import { assignBit, clearBit, createBits, grownBits, setBit, type Bits } from '.
 import { ContractColumns, SORT_COLUMN, type NumericColumn } from './columns.js';
 import type { LoadedContract, OpenContract } from './loaded-contract.js';
 import { Postings } from './postings.js';
+import { ItemStore } from './item-store.js';
 import { RowStore } from './row-store.js';
 import { SlotLists } from './slot-lists.js';
 import { SearchIndex } from './search-index.js';
@@ -37,6 +38,7 @@ export interface StoreChanges {
 
 
 const SAFE_NULL = Number.NaN;
+const CLOSE_BRACE = 0x7d;
 const idOrNaN = (text: string | null): number => (text === null ? SAFE_NULL : Number(text));
 
 export class ContractStore {
@@ -62,6 +64,7 @@ export class ContractStore {
   readonly allCategories: Postings;
   readonly search: SearchIndex;
   private readonly rows: RowStore;
+  private readonly items: ItemStore;
   /** Per slot, the ids it is indexed under (facet values and search parts), to un-index it. */
   private readonly indexed: SlotLists;
   taxonomy: TaxonomyTables = { categories: new Map(), groups: new Map() };
@@ -97,6 +100,7 @@ export class ContractStore {
     this.allCategories = new Postings(capacity);
     this.search = new SearchIndex(capacity);
     this.rows = new RowStore(capacity);
+    this.items = new ItemStore(capacity);
     this.indexed = new SlotLists(capacity);
     this.space.onGrow((grown) => this.grow(grown));
   }
@@ -159,6 +163,21 @@ export class ContractStore {
     this.rows.writeRows(slots, writer);
   }
 
+  /**
+   * Writes the detail (docs/api.md §9) of an open contract: its list row with its items added, the
+   * SQL path's bytes. False, with nothing written, when the contract is not open here.
+   */
+  writeDetail(contractId: number, writer: ByteWriter): boolean {
+    const slot = this.stored.slotOf(contractId);
+    if (slot === undefined) return false;
+    const row = this.rows.row(slot);
+    writer.bytes(row.subarray(0, row.length - 1));
+    writer.ascii(',"items":');
+    this.items.writeItems(slot, writer);
+    writer.byteCodes(CLOSE_BRACE);
+    return true;
+  }
+
   /** Brings every sort order up to date: merged with the queued changes, or built afresh after a deferred apply. */
   flushOrdering(): void {
     if (this.ordersStale) {
@@ -206,6 +225,7 @@ export class ContractStore {
     this.writeColumns(slot, contractId, regionId, open);
     this.index(slot, regionId, open);
     this.rows.write(slot, listRowJson(open.wire));
+    this.items.write(slot, open.items);
     if (this.ordersStale) return;
     for (const order of this.orders.all()) {
       const column = SORT_COLUMN[order.field];
@@ -225,6 +245,7 @@ export class ContractStore {
     for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete]) clearBit(bits, slot);
     if (!this.ordersStale) for (const order of this.orders.all()) order.remove(slot);
     this.rows.clear(slot);
+    this.items.clear(slot);
     this.columns.clearLabel(slot);
     this.stored.setSlot(contractId, undefined);
     this.space.release(slot);
@@ -303,6 +324,7 @@ export class ContractStore {
     this.search.grow(capacity);
     this.columns.grow(capacity);
     this.rows.grow(capacity);
+    this.items.grow(capacity);
     this.indexed.grow(capacity);
     for (const order of this.orders.all()) order.grow(capacity);
     this.present = grownBits(this.present, capacity);

@@ -1,6 +1,6 @@
 /** What the read model takes in: one stored contract as read from PostgreSQL in a snapshot. */
 import type { ContractType } from '../domain/contract-types.js';
-import type { RawContractRow } from '../domain/contract-wire.js';
+import type { RawContractItemRow, RawContractRow } from '../domain/contract-wire.js';
 
 /** The offered-item facets of an open contract, distinct values (docs/api.md §6.4: offered items only). */
 export interface ItemFacets {
@@ -26,6 +26,8 @@ export interface OpenContract {
   readonly itemsUnavailable: boolean;
   /** Items fetched and enrichment complete at the current version (the taxonomy coverage rule). */
   readonly enrichmentComplete: boolean;
+  /** Its items in record order, as the SQL path reads them, so a detail renders the same bytes. */
+  readonly items: readonly RawContractItemRow[];
   readonly facets: ItemFacets;
 }
 

@@ -1,12 +1,13 @@
 /**
  * The read model of one API process (docs/read-path.md §2): loaded in full at start, then moved from
  * generation to generation by reading only what changed, and swapped in synchronously so that an
- * answer never mixes two generations. It answers lists, counts, coverage and taxonomy, and knows
- * which contracts are stored (and when each last changed) for detail lookups. Whenever it has not
+ * answer never mixes two generations. It answers lists, counts, coverage, taxonomy and the details of
+ * open contracts, and knows which contracts are stored (and when each last changed) for the others. Whenever it has not
  * loaded, or has fallen behind a reachable database for longer than `maxLagMs`, it steps aside and
  * the SQL path answers.
  */
 import type { Logger } from 'pino';
+import { ByteWriter } from '../domain/byte-writer.js';
 import type { ContractListParams } from '../domain/contract-query.js';
 import type { PageRows } from '../domain/list-body.js';
 import type { ListCounts } from '../domain/segment-counts.js';
@@ -42,6 +43,8 @@ export interface ReadModel {
   /** The answer at the model's generation, or null when the SQL path must answer. */
   list(params: ContractListParams, liveAtMicros: number): ModelListAnswer | null;
   taxonomy(liveAtMicros: number): { generation: number; facts: TaxonomyFacts } | null;
+  /** The detail body of a contract open at the model's generation, or null (not open here, or the SQL path must answer). */
+  detail(contractId: number): { generation: number; body: Buffer } | null;
   /** Whether a contract is stored at the model's generation, and the version it last changed at. */
   lookup(contractId: number): { generation: number; stamp: string | undefined } | null;
   /** To be called with every newer generation the process learns of. */
@@ -67,6 +70,8 @@ export interface ReadModelDeps {
 /** A model behind a reachable database for longer than this steps aside (the SQL path is current). */
 const DEFAULT_MAX_LAG_MS = 10_000;
 const DEFAULT_RETRY_MS = 1000;
+/** Room for a detail with a few items, so the writer rarely grows. */
+const DETAIL_BYTES = 4096;
 
 export function createReadModel(deps: ReadModelDeps): ReadModel {
   const nowMs = deps.nowMs ?? (() => performance.now());
@@ -181,6 +186,11 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     taxonomy(liveAtMicros) {
       if (!serving()) return null;
       return { generation: generation!, facts: taxonomyFacts(store!, queries!.liveBits(liveAtMicros)) };
+    },
+    detail(contractId) {
+      if (!serving()) return null;
+      const writer = new ByteWriter(DETAIL_BYTES);
+      return store!.writeDetail(contractId, writer) ? { generation: generation!, body: writer.done() } : null;
     },
     lookup(contractId) {
       if (!serving()) return null;

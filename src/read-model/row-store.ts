@@ -49,13 +49,18 @@ export class RowStore {
     this.chunkOf[slot] = NONE;
   }
 
+  /** The row held for `slot` (a view, valid until the next write). */
+  row(slot: number): Uint8Array {
+    const offset = this.offsetOf[slot]!;
+    return this.chunks[this.chunkOf[slot]!]!.subarray(offset, offset + this.lengthOf[slot]!);
+  }
+
   /** Writes the rows of `slots`, comma-separated. */
   writeRows(slots: readonly number[], writer: ByteWriter): void {
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
       if (i > 0) writer.byteCodes(COMMA);
-      const offset = this.offsetOf[slot]!;
-      writer.bytes(this.chunks[this.chunkOf[slot]!]!.subarray(offset, offset + this.lengthOf[slot]!));
+      writer.bytes(this.row(slot));
     }
   }
 

@@ -5,8 +5,9 @@
  */
 import type { Database, Executor } from '../db/client.js';
 import { segmentOf } from '../domain/contract-types.js';
-import { timestampMicros } from '../domain/contract-wire.js';
-import type { ModelContractRow, ModelFacetRow, ReadModelRepository } from '../repositories/read-model.repository.js';
+import { timestampMicros, type RawContractItemRow } from '../domain/contract-wire.js';
+import { itemFromJsonArray } from '../repositories/item-json.js';
+import type { ModelContractRow, ModelItemsRow, ReadModelRepository } from '../repositories/read-model.repository.js';
 import type { StoreChanges, TaxonomyTables } from './contract-store.js';
 import { NO_FACETS, type ItemFacets, type LoadedContract } from './loaded-contract.js';
 
@@ -23,28 +24,45 @@ export interface LoadedDelta extends SnapshotMarkRead {
   readonly changes: StoreChanges;
 }
 
-const numbers = (values: readonly number[] | null): number[] => (values === null ? [] : [...values]);
-
-function toFacets(row: ModelFacetRow | undefined): ItemFacets {
-  if (!row) return NO_FACETS;
+/** docs/api.md §6.4: the facets of offered items; §10: the categories of every item. */
+function facetsOf(items: readonly RawContractItemRow[]): ItemFacets {
+  if (items.length === 0) return NO_FACETS;
+  const typeIds = new Set<number>();
+  const groupIds = new Set<number>();
+  const categoryIds = new Set<number>();
+  const runs = new Set<number>();
+  const materialEfficiency = new Set<number>();
+  const timeEfficiency = new Set<number>();
+  const allCategoryIds = new Set<number>();
+  for (const item of items) {
+    if (item.category_id !== null) allCategoryIds.add(Number(item.category_id));
+    if (!item.is_included) continue;
+    typeIds.add(Number(item.type_id));
+    if (item.group_id !== null) groupIds.add(Number(item.group_id));
+    if (item.category_id !== null) categoryIds.add(Number(item.category_id));
+    if (item.runs !== null) runs.add(item.runs);
+    if (item.material_efficiency !== null) materialEfficiency.add(item.material_efficiency);
+    if (item.time_efficiency !== null) timeEfficiency.add(item.time_efficiency);
+  }
   return {
-    typeIds: numbers(row.type_ids),
-    groupIds: numbers(row.group_ids),
-    categoryIds: numbers(row.category_ids),
-    runs: numbers(row.runs),
-    materialEfficiency: numbers(row.material_efficiency),
-    timeEfficiency: numbers(row.time_efficiency),
-    allCategoryIds: numbers(row.all_category_ids),
+    typeIds: [...typeIds],
+    groupIds: [...groupIds],
+    categoryIds: [...categoryIds],
+    runs: [...runs],
+    materialEfficiency: [...materialEfficiency],
+    timeEfficiency: [...timeEfficiency],
+    allCategoryIds: [...allCategoryIds],
   };
 }
 
-function toLoaded(row: ModelContractRow, facets: ModelFacetRow | undefined): LoadedContract {
+function toLoaded(row: ModelContractRow, itemsRow: ModelItemsRow | undefined): LoadedContract {
   const base = {
     contractId: Number(row.contract_id),
     regionId: Number(row.m_region_id),
     lastSeenMicros: timestampMicros(row.m_last_seen_at),
   };
   if (row.m_closed) return { ...base, open: null };
+  const items = itemsRow ? itemsRow.items.map(itemFromJsonArray) : [];
   return {
     ...base,
     open: {
@@ -54,7 +72,8 @@ function toLoaded(row: ModelContractRow, facets: ModelFacetRow | undefined): Loa
       labelSort: row.m_label_sort,
       itemsUnavailable: row.m_items_unavailable,
       enrichmentComplete: row.m_enrichment_complete,
-      facets: toFacets(facets),
+      items,
+      facets: facetsOf(items),
     },
   };
 }
@@ -64,13 +83,13 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
     return db.transaction(work, { isolationLevel: 'repeatable read', accessMode: 'read only' });
   }
 
-  async function withFacets(tx: Executor, rows: ModelContractRow[]): Promise<LoadedContract[]> {
+  async function withItems(tx: Executor, rows: ModelContractRow[]): Promise<LoadedContract[]> {
     const openIds = rows.filter((row) => !row.m_closed).map((row) => Number(row.contract_id));
-    return joined(rows, openIds.length === 0 ? [] : await repository.facetsOf(tx, openIds));
+    return joined(rows, openIds.length === 0 ? [] : await repository.itemsOf(tx, openIds));
   }
 
-  function joined(rows: readonly ModelContractRow[], facets: readonly ModelFacetRow[]): LoadedContract[] {
-    const byContract = new Map(facets.map((row) => [Number(row.contract_id), row]));
+  function joined(rows: readonly ModelContractRow[], items: readonly ModelItemsRow[]): LoadedContract[] {
+    const byContract = new Map(items.map((row) => [Number(row.contract_id), row]));
     return rows.map((row) => toLoaded(row, byContract.get(Number(row.contract_id))));
   }
 
@@ -94,15 +113,15 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
         const mark = await repository.mark(tx);
         const tables = await taxonomy(tx);
         const batchAfter = (after: number) =>
-          Promise.all([repository.openContractsAfter(tx, after, BATCH), repository.openFacetsAfter(tx, after, BATCH)]);
+          Promise.all([repository.openContractsAfter(tx, after, BATCH), repository.openItemsAfter(tx, after, BATCH)]);
         let next = batchAfter(0);
         for (;;) {
-          const [rows, facets] = await next;
+          const [rows, items] = await next;
           if (rows.length === 0) break;
           // The next batch is read while this one is applied: PostgreSQL works on the other core.
           next = batchAfter(Number(rows.at(-1)!.contract_id));
           await new Promise((resolve) => setImmediate(resolve));
-          sink({ upserts: joined(rows, facets), deletedIds: [], taxonomy: tables });
+          sink({ upserts: joined(rows, items), deletedIds: [], taxonomy: tables });
         }
         for (let after = 0; ; ) {
           const rows = await repository.closedContractsAfter(tx, after, BATCH);
@@ -135,7 +154,7 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
         for (let i = 0; i < changed.length; i += BATCH) {
           const rows = await repository.contractsByIds(tx, changed.slice(i, i + BATCH));
           for (const row of rows) seen.add(Number(row.contract_id));
-          upserts.push(...(await withFacets(tx, rows)));
+          upserts.push(...(await withItems(tx, rows)));
         }
         const deletedIds = changed.filter((id) => !seen.has(id));
         return { ...mark, changes: { upserts, deletedIds, taxonomy: await taxonomy(tx) } };

@@ -7,6 +7,7 @@ import type { ContractType } from '../domain/contract-types.js';
 import type { CountBucket } from '../domain/segment-counts.js';
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
 import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
+import { ITEM_JSON_OBJECT } from './item-json.js';
 import { bigintArray, textArray } from './sql-arrays.js';
 
 export interface CoverageRow {
@@ -16,24 +17,6 @@ export interface CoverageRow {
 }
 
 const WIRE_COLUMNS = sql.raw(CONTRACT_WIRE_COLUMNS.map((column) => `c.${column}`).join(', '));
-// Item columns as JSON with int8 values as text, the shape postgres.js gives the SQL path's rows.
-const ITEM_JSON_FIELDS = sql.raw(
-  [
-    "'record_id', i.record_id::text",
-    "'type_id', i.type_id::text",
-    "'quantity', i.quantity::text",
-    "'is_included', i.is_included",
-    "'is_blueprint_copy', i.is_blueprint_copy",
-    "'type_name', i.type_name",
-    "'category', i.category",
-    "'market_group_id', i.market_group_id::text",
-    "'runs', i.runs",
-    "'material_efficiency', i.material_efficiency",
-    "'time_efficiency', i.time_efficiency",
-    "'category_id', i.category_id::text",
-    "'group_id', i.group_id::text",
-  ].join(', '),
-);
 
 export interface DetailRead {
   readonly generation: number;
@@ -184,7 +167,7 @@ export function createContractReadRepository() {
       const id = contractId.toString();
       const rows = await executor.execute<RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null }>(sql`
         SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
-               (SELECT json_agg(json_build_object(${ITEM_JSON_FIELDS}) ORDER BY i.record_id)
+               (SELECT json_agg(json_build_object(${ITEM_JSON_OBJECT}) ORDER BY i.record_id)
                 FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items
         FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ${id}::bigint
         WHERE s.id = 1`);

@@ -1,13 +1,14 @@
 /**
  * The reads that fill and advance the API's read model, each run inside the caller's read-only
  * REPEATABLE READ snapshot: the generation and snapshot mark, the contracts changed since a previous
- * snapshot (contract_changes, drizzle/0005–0006), contract rows in keyset batches, their item facets
- * aggregated per contract, and the taxonomy tables.
+ * snapshot (contract_changes, drizzle/0005–0006), contract rows in keyset batches, their items
+ * gathered per contract, and the taxonomy tables.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { CONTRACT_WIRE_COLUMNS, type RawContractRow } from '../domain/contract-wire.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
+import { ITEM_JSON_ARRAY } from './item-json.js';
 import { bigintArray } from './sql-arrays.js';
 
 export interface SnapshotMark {
@@ -27,16 +28,10 @@ export type ModelContractRow = RawContractRow & {
   m_last_seen_at: string;
 };
 
-/** Distinct values as JSON arrays: the connections do not fetch PostgreSQL's array types (db/client.ts). */
-export type ModelFacetRow = {
+/** A contract's items in record order, each a JSON array read back by `itemFromJsonArray`. */
+export type ModelItemsRow = {
   contract_id: string;
-  type_ids: number[] | null;
-  group_ids: number[] | null;
-  category_ids: number[] | null;
-  runs: number[] | null;
-  material_efficiency: number[] | null;
-  time_efficiency: number[] | null;
-  all_category_ids: number[] | null;
+  items: unknown[][];
 };
 
 const CONTRACT_COLUMNS = sql.raw(
@@ -54,17 +49,10 @@ const CONTRACT_COLUMNS = sql.raw(
 );
 
 export function createReadModelRepository() {
-  async function facets(executor: Executor, scope: SQL): Promise<ModelFacetRow[]> {
-    return executor.execute<ModelFacetRow>(sql`
-      SELECT contract_id,
-             json_agg(DISTINCT type_id) FILTER (WHERE is_included) AS type_ids,
-             json_agg(DISTINCT group_id) FILTER (WHERE is_included AND group_id IS NOT NULL) AS group_ids,
-             json_agg(DISTINCT category_id) FILTER (WHERE is_included AND category_id IS NOT NULL) AS category_ids,
-             json_agg(DISTINCT runs) FILTER (WHERE is_included AND runs IS NOT NULL) AS runs,
-             json_agg(DISTINCT material_efficiency) FILTER (WHERE is_included AND material_efficiency IS NOT NULL) AS material_efficiency,
-             json_agg(DISTINCT time_efficiency) FILTER (WHERE is_included AND time_efficiency IS NOT NULL) AS time_efficiency,
-             json_agg(DISTINCT category_id) FILTER (WHERE category_id IS NOT NULL) AS all_category_ids
-      FROM contract_items WHERE ${scope} GROUP BY contract_id`);
+  async function items(executor: Executor, scope: SQL): Promise<ModelItemsRow[]> {
+    return executor.execute<ModelItemsRow>(sql`
+      SELECT i.contract_id, json_agg(json_build_array(${ITEM_JSON_ARRAY}) ORDER BY i.record_id) AS items
+      FROM contract_items i WHERE ${scope} GROUP BY i.contract_id`);
   }
 
   return {
@@ -110,19 +98,19 @@ export function createReadModelRepository() {
       return executor.execute<ModelContractRow>(sql`SELECT ${CONTRACT_COLUMNS} FROM contracts c WHERE c.contract_id = ANY(${bigintArray(ids)})`);
     },
 
-    async facetsOf(executor: Executor, ids: readonly number[]): Promise<ModelFacetRow[]> {
-      return facets(executor, sql`contract_id = ANY(${bigintArray(ids)})`);
+    async itemsOf(executor: Executor, ids: readonly number[]): Promise<ModelItemsRow[]> {
+      return items(executor, sql`i.contract_id = ANY(${bigintArray(ids)})`);
     },
 
     /**
-     * The facets of (at least) the contracts `openContractsAfter(after, limit)` returns, in a
+     * The items of (at least) the contracts `openContractsAfter(after, limit)` returns, in a
      * statement of its own so both can be sent at once: an id range, which the items' primary key
      * reads directly (closed contracts in the range come along and are ignored).
      */
-    async openFacetsAfter(executor: Executor, after: number, limit: number): Promise<ModelFacetRow[]> {
-      return facets(
+    async openItemsAfter(executor: Executor, after: number, limit: number): Promise<ModelItemsRow[]> {
+      return items(
         executor,
-        sql`contract_id > ${after}::bigint AND contract_id <= (
+        sql`i.contract_id > ${after}::bigint AND i.contract_id <= (
               SELECT max(contract_id) FROM (
                 SELECT contract_id FROM contracts WHERE closed_at IS NULL AND contract_id > ${after}::bigint ORDER BY contract_id LIMIT ${limit}) batch)`,
       );

@@ -33,7 +33,7 @@ export type ReadResult =
 export interface ContractReadServiceDeps {
   readonly sql: SqlReads;
   /** Null when READ_MODEL=off: every answer comes from the SQL path. */
-  readonly model: Pick<ReadModel, 'list' | 'taxonomy' | 'lookup' | 'servingGeneration'> | null;
+  readonly model: Pick<ReadModel, 'list' | 'taxonomy' | 'detail' | 'lookup' | 'servingGeneration'> | null;
   /** Results computed by PostgreSQL: Redis when configured (shared by replicas), else in-process. */
   readonly sharedCache: KeyValueCache;
   /** Results of the read model, which are cheaper to recompute than to fetch from Redis: in-process. */
@@ -201,18 +201,20 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     },
 
     /**
-     * A contract the serving model holds has its body cached under the contract's own change stamp,
-     * so a new generation that did not touch it keeps its entry. One the model does not hold may have
-     * been committed a moment ago, so the database is asked (the SQL path). A miss is one
-     * single-statement read.
+     * An open contract the serving model holds is answered from memory. A closed one it knows of has
+     * its body cached under the contract's own change stamp, so a new generation that did not touch
+     * it keeps its entry. One the model does not hold may have been committed a moment ago, so the
+     * database is asked (the SQL path). A miss is one single-statement read.
      */
     async detail(contractId: bigint, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const tagFor = detailTagger(contractId);
+      // Every stored id is below 2^53, so a larger one rounds to a number no stored id equals.
+      const open = deps.model?.detail(Number(contractId));
+      if (open) return answer(open.body, tagFor(open.generation), ifNoneMatch);
       const read = async () => {
         const { generation, row, items } = await deps.sql.detail(contractId);
         return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items)) };
       };
-      // Every stored id is below 2^53, so a larger one rounds to a number no stored id equals.
       const known = deps.model?.lookup(Number(contractId));
       if (known?.stamp !== undefined) {
         const etag = tagFor(known.generation);

@@ -14,6 +14,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSde } from '../fixtures/sde/index.js';
 import type { ContractListParams } from '../../src/domain/contract-query.js';
+import { ByteWriter } from '../../src/domain/byte-writer.js';
+import { toContractDetail } from '../../src/domain/contract-wire.js';
 import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../../src/domain/list-body.js';
 import { renderTaxonomy } from '../../src/domain/taxonomy.js';
 import { ContractStore } from '../../src/read-model/contract-store.js';
@@ -30,6 +32,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const QUERIES = Number(process.env.DIFFERENTIAL_QUERIES ?? 1500);
 const GENERATIONS = 6;
 const CONTRACTS = 2500;
+const DETAILS_PER_GENERATION = 400;
 const NOW = new Date('2026-12-01T12:00:30Z');
 
 let db: TestDatabase;
@@ -219,6 +222,31 @@ function summary(body: string) {
   };
 }
 
+/** Details of a sample of stored contracts (open and closed) and of absent ids: the model's bytes are SQL's. */
+async function compareDetails(round: number): Promise<{ open: number; notOpen: number }> {
+  const sampled = await db.db.execute<{ contract_id: string; closed: boolean }>(sql`
+    SELECT contract_id, closed_at IS NOT NULL AS closed FROM contracts
+    ORDER BY hashtext(contract_id::text || ${`detail ${round}`}) LIMIT ${DETAILS_PER_GENERATION}`);
+  const ids = [...sampled.map((row) => Number(row.contract_id)), 1, 999_999_999_999];
+  let open = 0;
+  let notOpen = 0;
+  for (const id of ids) {
+    const { generation, row, items } = await sqlReads().detail(BigInt(id));
+    expect(generation).toBe(modelGeneration);
+    const writer = new ByteWriter(4096);
+    const held = store.writeDetail(id, writer);
+    const closed = sampled.find((sample) => Number(sample.contract_id) === id)?.closed ?? true;
+    expect(held, `contract ${id} is answered from memory exactly when it is open`).toBe(row !== null && !closed);
+    if (!held) {
+      notOpen += 1;
+      continue;
+    }
+    open += 1;
+    expect(writer.done().toString('utf8'), `detail of ${id}`).toBe(JSON.stringify(toContractDetail(row!, items)));
+  }
+  return { open, notOpen };
+}
+
 async function advanceModel(): Promise<void> {
   const delta = await loader().delta(snapshot);
   expect(delta, 'the change log bridges the previous snapshot').not.toBeNull();
@@ -243,10 +271,11 @@ afterAll(async () => {
 });
 
 describe('read model ≡ SQL path', () => {
-  it(`${QUERIES} random list queries over ${GENERATIONS} generations of churn: byte-identical bodies; taxonomy identical`, async () => {
+  it(`${QUERIES} random list queries and ${DETAILS_PER_GENERATION} details a generation over ${GENERATIONS} generations of churn: byte-identical bodies; taxonomy identical`, async () => {
     const perGeneration = Math.ceil(QUERIES / GENERATIONS);
     let compared = 0;
     let nonEmpty = 0;
+    const details = { open: 0, notOpen: 0 };
     for (let round = 1; round <= GENERATIONS; round++) {
       const facts = await corpusFacts();
       const instants = liveInstants(facts);
@@ -272,12 +301,16 @@ describe('read model ≡ SQL path', () => {
         }),
         { numRuns: perGeneration, seed: 20261206 + round, endOnFailure: true },
       );
+      const compare = await compareDetails(round);
+      details.open += compare.open;
+      details.notOpen += compare.notOpen;
       await churn(round);
       await advanceModel();
     }
     process.stdout.write(
-      `read model ≡ SQL: ${compared} list queries (${nonEmpty} with rows) over ${GENERATIONS} generations, ${store.openCount} open contracts at the end\n`,
+      `read model ≡ SQL: ${compared} list queries (${nonEmpty} with rows) and ${details.open} open-contract details (${details.notOpen} closed or absent ids left to SQL) over ${GENERATIONS} generations, ${store.openCount} open contracts at the end\n`,
     );
+    expect(details.open).toBeGreaterThan(GENERATIONS * DETAILS_PER_GENERATION * 0.5);
     expect(compared).toBeGreaterThanOrEqual(QUERIES);
     // Guards against passing on nothing: most random queries must return rows.
     expect(nonEmpty).toBeGreaterThan(compared / 4);
