@@ -4,11 +4,12 @@
  * than concatenating strings and encoding the result.
  */
 export class ByteWriter {
-  private bytesOut: Uint8Array;
+  private bytesOut: Buffer;
   private length = 0;
 
   constructor(expectedBytes: number) {
-    this.bytesOut = uninitialized(Math.max(256, expectedBytes));
+    // Unzeroed: every byte is written before it is read (a page is ~50 KB).
+    this.bytesOut = Buffer.allocUnsafe(Math.max(256, expectedBytes));
   }
 
   bytes(part: Uint8Array): void {
@@ -35,25 +36,21 @@ export class ByteWriter {
     for (let i = 0; i < codes.length; i++) out[this.length++] = codes[i]!;
   }
 
-  /** Any text, as UTF-8. */
+  /** Any text, as UTF-8, encoded straight into the buffer. */
   text(text: string): void {
-    this.bytes(Buffer.from(text));
+    // Three bytes per UTF-16 unit at most (a surrogate pair is two units for four bytes).
+    if (this.length + text.length * 3 > this.bytesOut.length) this.grow(text.length * 3);
+    this.length += this.bytesOut.write(text, this.length);
   }
 
   /** The bytes written (the writer must not be used afterwards). */
   done(): Buffer {
-    return Buffer.from(this.bytesOut.buffer, this.bytesOut.byteOffset, this.length);
+    return this.bytesOut.subarray(0, this.length);
   }
 
   private grow(needed: number): void {
-    const grown = uninitialized(Math.max(this.bytesOut.length * 2, this.length + needed));
+    const grown = Buffer.allocUnsafe(Math.max(this.bytesOut.length * 2, this.length + needed));
     grown.set(this.bytesOut.subarray(0, this.length));
     this.bytesOut = grown;
   }
-}
-
-/** Memory every byte of which is written before it is read: no zero-filling (a page is ~50 KB). */
-function uninitialized(size: number): Uint8Array {
-  const buffer = Buffer.allocUnsafe(size);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
