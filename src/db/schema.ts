@@ -4,6 +4,7 @@ import {
   boolean,
   check,
   customType,
+  date,
   type ExtraConfigColumn,
   doublePrecision,
   index,
@@ -89,6 +90,14 @@ export const contracts = pgTable(
     rewardPerVolume: doublePrecision('reward_per_volume').generatedAlwaysAs(
       sql`CASE WHEN volume IS NULL OR volume = 0 THEN NULL ELSE reward / volume END`,
     ),
+    // Courier routes over the shipped star map (src/map), written by the sync's route step once both
+    // systems are known; route_version says which map computed them (0: not yet).
+    routeJumps: integer('route_jumps'),
+    routeJumpsHighsec: integer('route_jumps_highsec'),
+    routeVersion: smallint('route_version').notNull().default(0),
+    rewardPerJump: doublePrecision('reward_per_jump').generatedAlwaysAs(
+      sql`CASE WHEN type = 'courier' AND reward IS NOT NULL AND route_jumps IS NOT NULL THEN reward / GREATEST(route_jumps, 1) END`,
+    ),
     // The API's segment key: stored types outside the enum count and filter as 'unknown'.
     segment: text('segment').generatedAlwaysAs(
       sql`CASE WHEN type IN ('item_exchange', 'auction', 'courier', 'loan') THEN type ELSE 'unknown' END`,
@@ -107,6 +116,8 @@ export const contracts = pgTable(
     ...sortIndexes('reward_per_volume', t.rewardPerVolume, t.contractId),
     ...sortIndexes('days_to_complete', t.daysToComplete, t.contractId),
     ...sortIndexes('buyout', t.buyout, t.contractId),
+    ...sortIndexes('reward_per_jump', t.rewardPerJump, t.contractId),
+    ...sortIndexes('route_jumps', t.routeJumps, t.contractId),
     // The web client's default view: ship contracts by date.
     index('contracts_open_ship_date_issued_idx')
       .on(t.isShipContract, t.dateIssued.desc(), t.contractId.asc())
@@ -323,4 +334,29 @@ export const contractChanges = pgTable(
     changedAt: instant('changed_at').notNull().defaultNow(),
   },
   (t) => [index('contract_changes_xid_idx').on(t.xid), index('contract_changes_changed_at_idx').on(t.changedAt)],
+);
+
+/**
+ * What a contract that left the listing said about prices (the contract-price history): one row per
+ * closed single-type offer, written in the closure transaction, keyed by the contract so a rerun
+ * never writes it twice. No foreign key: observations outlive the contract's retention and are kept
+ * PRICE_HISTORY_DAYS.
+ */
+export const priceObservations = pgTable(
+  'price_observations',
+  {
+    contractId: id('contract_id').primaryKey(),
+    typeId: id('type_id').notNull(),
+    regionId: id('region_id').notNull(),
+    closedDay: date('closed_day', { mode: 'string' }).notNull(),
+    /** 'gone_early' or 'expired' (the contract's close_reason). */
+    kind: text('kind').notNull(),
+    unitPrice: doublePrecision('unit_price').notNull(),
+    quantity: bigint('quantity', { mode: 'number' }).notNull(),
+    isBlueprintCopy: boolean('is_blueprint_copy').notNull().default(false),
+    runs: integer('runs'),
+    materialEfficiency: integer('material_efficiency'),
+    timeEfficiency: integer('time_efficiency'),
+  },
+  (t) => [index('price_observations_type_day_idx').on(t.typeId, t.closedDay), index('price_observations_day_idx').on(t.closedDay)],
 );
