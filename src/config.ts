@@ -14,7 +14,8 @@ export interface AppConfig {
   readonly esiMaxConcurrency: number;
   readonly esiMaxRps: number;
   readonly esiDowntimeWindow: DowntimeWindow | null;
-  readonly aggregationRegionIds: readonly number[];
+  /** The configured region ids, or `all`: every known-space region, resolved at run time (src/sync/region-set.ts). */
+  readonly aggregationRegionIds: RegionSelection;
   readonly aggregationIntervalSeconds: number;
   readonly role: Role;
   readonly retentionDays: number;
@@ -32,6 +33,8 @@ export interface AppConfig {
 }
 
 export type Role = 'api' | 'worker' | 'all';
+/** `AGGREGATION_REGION_IDS`: a list of region ids, or `all` (docs/sync.md §7). */
+export type RegionSelection = readonly number[] | 'all';
 export type Environment = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 /** Minutes since 00:00 UTC; `end` may be smaller than `start` for a window spanning midnight. */
@@ -134,12 +137,14 @@ const checkUserAgent: Check<string> = (raw) => {
 };
 
 /**
- * Region ids come as a JSON array or a comma list; each problem names the element's index and,
- * like every config message, quotes the variable's whole value (docs/sync.md §7).
+ * Region ids come as a JSON array or a comma list, or as the bare word `all` (any case); each
+ * problem names the element's index and, like every config message, quotes the variable's whole
+ * value (docs/sync.md §7). `all` mixed with anything else is one problem, not one per element.
  */
-function parseRegionIds(raw: string): { value: number[] } | { problems: string[] } {
+function parseRegionIds(raw: string): { value: number[] | 'all' } | { problems: string[] } {
   const trimmed = raw.trim();
   const got = JSON.stringify(raw);
+  if (trimmed.toLowerCase() === 'all') return { value: 'all' };
   const notAList = { problems: [`must be a JSON array or a comma-separated list of region ids (got ${got})`] };
   let elements: unknown[];
   if (trimmed.startsWith('[')) {
@@ -152,6 +157,9 @@ function parseRegionIds(raw: string): { value: number[] } | { problems: string[]
     }
   } else {
     elements = trimmed === '' ? [] : trimmed.split(',').map((part) => part.trim());
+  }
+  if (elements.some((element) => typeof element === 'string' && element.trim().toLowerCase() === 'all')) {
+    return { problems: [`must be all alone or a list of region ids, not both (got ${got})`] };
   }
   const problems: string[] = [];
   const ids: number[] = [];
@@ -199,14 +207,14 @@ export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
   const role = read<Role>('ROLE', 'all', oneOf(['api', 'worker', 'all']));
   const userAgentTemplate = read('ESI_USER_AGENT', DEFAULT_USER_AGENT, checkUserAgent);
 
-  let aggregationRegionIds: number[] = [10000002];
+  let aggregationRegionIds: RegionSelection = [10000002];
   const rawRegions = env.AGGREGATION_REGION_IDS;
   if (rawRegions !== undefined && rawRegions !== '') {
     const parsed = parseRegionIds(rawRegions);
     if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `AGGREGATION_REGION_IDS ${p}`));
     else aggregationRegionIds = parsed.value;
   }
-  if (aggregationRegionIds.length === 0 && role !== 'api') {
+  if (aggregationRegionIds !== 'all' && aggregationRegionIds.length === 0 && role !== 'api') {
     problems.push(`AGGREGATION_REGION_IDS must name at least one region when ROLE is ${role} (got ${JSON.stringify(rawRegions ?? '')})`);
   }
 

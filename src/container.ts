@@ -18,6 +18,7 @@ import { createGenerationTracker, type GenerationTracker } from './services/gene
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createReadinessService, type ReadinessService } from './services/readiness.service.js';
 import { createSyncMetrics, type SyncMetrics } from './sync/sync-metrics.js';
+import { createRegionSet } from './sync/region-set.js';
 import { createSyncComponents, type SyncComponents, type SyncConfig, type SyncWiringOptions } from './sync/sync-wiring.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -46,7 +47,7 @@ export interface Container {
 }
 
 export interface ContainerOptions {
-  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs'> & SyncConfig;
+  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs' | 'aggregationRegionIds'> & SyncConfig;
   /** The resolved database URL (DATABASE_URL or the embedded server's). */
   readonly databaseUrl: string;
   readonly logger: Logger;
@@ -178,6 +179,13 @@ export function createContainer(options: ContainerOptions): Container {
     gitCommit: config.gitCommit,
   });
 
+  // One per process: the sync resolves it (E8 with `all`), the status page reads what it resolved.
+  const regionSet = createRegionSet({
+    selection: config.aggregationRegionIds,
+    sweptRegionIds: () => syncStatus.sweptRegionIds(probe.db),
+    now,
+    logger,
+  });
   const status = createStatusService({
     db: probe.db,
     repo: syncStatus,
@@ -185,6 +193,7 @@ export function createContainer(options: ContainerOptions): Container {
     readModelStatus: () => readModel?.status() ?? null,
     now,
     config,
+    configuredRegionIds: () => regionSet.current(),
   });
 
   const syncMetrics = createSyncMetrics(metrics.registry, probe.db);
@@ -219,6 +228,7 @@ export function createContainer(options: ContainerOptions): Container {
         redis,
         registry: metrics.registry,
         syncMetrics,
+        regionSet,
         logger,
         now: overrides.now ?? options.now,
         ...overrides,

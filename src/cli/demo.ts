@@ -1,7 +1,9 @@
 /**
  * `npm run demo`: the offline fake ESI plus the service pointed at it, on an embedded database of
  * its own (./.data/demo-postgres), so contracts appear at http://127.0.0.1:8000/contracts/ within a
- * minute with no network and no configuration. Ctrl-C stops both.
+ * minute with no network and no configuration. It syncs every known-space region
+ * (`AGGREGATION_REGION_IDS=all`): The Forge with 2,000 contracts, the other 68 with a handful each.
+ * Ctrl-C stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +11,6 @@ import { freePort } from '../db/embedded.js';
 import { nodeCommandOf } from './npm-script.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DEMO_REGIONS = [10000002, 10000043, 10000032];
 const PORT = process.env.PORT ?? '8000';
 
 const children: ChildProcess[] = [];
@@ -27,7 +28,7 @@ const esiPort = await freePort();
 // Realistic latency (80 ± 40 ms) so the demo behaves like the real ESI, only smaller.
 const fakeEsi = spawn(
   process.execPath,
-  ['--import', 'tsx', 'test/fake-esi/cli.ts', '--port', String(esiPort), '--regions', String(DEMO_REGIONS.length), '--contracts', '2000', '--latency', '80', '--jitter', '40'],
+  ['--import', 'tsx', 'test/fake-esi/cli.ts', '--port', String(esiPort), '--regions', 'all', '--contracts', '5', '--first-region-contracts', '2000', '--latency', '80', '--jitter', '40'],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 children.push(fakeEsi);
@@ -55,7 +56,7 @@ const service = spawn(process.execPath, [...start.nodeArgs, start.entry], {
     ESI_USER_AGENT: 'HangarBayDemo/{version} (demo; +http://127.0.0.1)',
     ESI_DOWNTIME_WINDOW: 'off',
     ESI_MAX_RPS: '100',
-    AGGREGATION_REGION_IDS: JSON.stringify(DEMO_REGIONS),
+    AGGREGATION_REGION_IDS: 'all',
     AGGREGATION_INTERVAL_SECONDS: '60',
     EMBEDDED_DB_DIR: process.env.EMBEDDED_DB_DIR ?? './.data/demo-postgres',
     ENVIRONMENT: 'development',

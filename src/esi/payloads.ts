@@ -156,6 +156,13 @@ export const categorySchema = z.object({
   name: z.string(),
 });
 
+/**
+ * E8 `GET /universe/regions`: every region id of New Eden. Unlike the object routes, a bad element
+ * fails the whole list: a list missing a region would silently stop its sync, so the caller keeps
+ * the set it has instead.
+ */
+export const regionIdsSchema = z.array(id).min(1);
+
 export type NamesResponse = z.output<typeof namesResponseSchema>;
 export type Station = z.output<typeof stationSchema>;
 export type EsiType = z.output<typeof typeSchema>;

@@ -11,7 +11,8 @@ export type EsiRoute =
   | 'universe_stations'
   | 'universe_types'
   | 'universe_groups'
-  | 'universe_categories';
+  | 'universe_categories'
+  | 'universe_regions';
 
 /** Waiting discovery requests go before everything else (a sweep must finish fast to stay consistent). */
 export type EsiPriority = 'discovery' | 'normal';

@@ -59,6 +59,14 @@ export function createSyncStatusRepository() {
       }));
     },
 
+    /** Regions with at least one committed sweep (the region-set fall-back of docs/sync.md §7). */
+    async sweptRegionIds(executor: Executor): Promise<number[]> {
+      const rows = await executor.execute<{ region_id: string }>(
+        sql`SELECT region_id FROM sync_regions WHERE last_snapshot_at IS NOT NULL ORDER BY region_id`,
+      );
+      return rows.map((row) => Number(row.region_id));
+    },
+
     async recentRuns(executor: Executor, limit: number): Promise<RunStatusRow[]> {
       const rows = await executor.execute<{
         run_id: string; trigger: string; started_at: string; finished_at: string | null; outcome: string | null; detail: string | null;

@@ -31,7 +31,9 @@ export interface StatusDeps {
   readonly items: Pick<ItemsRepository, 'queueStatus'>;
   readonly readModelStatus: () => ReadModelStatus | null;
   readonly now: () => Date;
-  readonly config: { readonly role: string; readonly aggregationRegionIds: readonly number[]; readonly aggregationIntervalSeconds: number };
+  readonly config: { readonly role: string; readonly aggregationIntervalSeconds: number };
+  /** The configured regions as resolved (src/sync/region-set.ts), never by calling ESI. */
+  readonly configuredRegionIds: () => Promise<readonly number[]>;
 }
 
 const RECENT_RUNS = 10;
@@ -44,7 +46,7 @@ export function createStatusService(deps: StatusDeps) {
       const base = {
         generatedAt,
         role: deps.config.role,
-        configuredRegionIds: deps.config.aggregationRegionIds,
+        configuredRegionIds: await deps.configuredRegionIds(),
         intervalSeconds: deps.config.aggregationIntervalSeconds,
         readModel: deps.readModelStatus(),
       };

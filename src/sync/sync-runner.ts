@@ -21,7 +21,9 @@ import type { UniverseResolver } from './universe.js';
 import { loggableError } from '../logger.js';
 
 export interface SyncRunnerDeps {
-  readonly config: Pick<AppConfig, 'aggregationRegionIds' | 'aggregationIntervalSeconds' | 'retentionDays' | 'esiMaxConcurrency'>;
+  readonly config: Pick<AppConfig, 'aggregationIntervalSeconds' | 'retentionDays' | 'esiMaxConcurrency'>;
+  /** The configured regions of a run (src/sync/region-set.ts); called after the lock is taken. */
+  readonly regions: () => Promise<readonly number[]>;
   readonly db: Database;
   readonly esi: EsiClient;
   readonly pages: ListingPageFetcher;
@@ -211,7 +213,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     log: Logger,
   ): Promise<void> {
     // A region named twice is still one region: sweeping it twice in a run would race its own closure.
-    const configured = [...new Set(options.regions ?? deps.config.aggregationRegionIds)];
+    const configured = [...new Set(options.regions ?? (await deps.regions()))];
     const states = await Promise.all(configured.map((regionId) => withDbRetry(() => deps.syncWrites.regionState(deps.db, regionId), sleep)));
     const due = states
       .map((state, index) => ({ regionId: configured[index]!, state }))

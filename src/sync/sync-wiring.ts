@@ -12,6 +12,7 @@ import { createEsiClient, createEsiDispatcher } from '../esi/esi-client.js';
 import { createEsiMetrics } from '../esi/esi-metrics.js';
 import { createGovernor } from '../esi/governor.js';
 import { createListingPageFetcher } from '../esi/listing-pages.js';
+import { createRegionListSource } from '../esi/region-list.js';
 import { parseItemRow, parseListingRow } from '../esi/payloads.js';
 import { createItemsRepository } from '../repositories/items.repository.js';
 import { createResolutionRepository } from '../repositories/resolution.repository.js';
@@ -21,6 +22,7 @@ import { createSyncRunsRepository } from '../repositories/sync-runs.repository.j
 import { createSyncWriteRepository } from '../repositories/sync-write.repository.js';
 import { createUniverseRepository } from '../repositories/universe.repository.js';
 import { createAdvisoryRunLock, createRedisRunLock, createRunLocks } from './lock.js';
+import type { RegionSet } from './region-set.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import { createSyncRunner, type SyncRunner } from './sync-runner.js';
 import { createUniverseResolver } from './universe.js';
@@ -30,7 +32,7 @@ import { loggableError } from '../logger.js';
 export type SyncConfig = Pick<
   AppConfig,
   | 'esiBaseUrl' | 'esiUserAgent' | 'esiCompatibilityDate' | 'esiTimeoutMs' | 'esiMaxConcurrency' | 'esiMaxRps'
-  | 'esiDowntimeWindow' | 'aggregationRegionIds' | 'aggregationIntervalSeconds' | 'retentionDays'
+  | 'esiDowntimeWindow' | 'aggregationIntervalSeconds' | 'retentionDays'
 >;
 
 export interface SyncWiringOptions {
@@ -42,6 +44,8 @@ export interface SyncWiringOptions {
   readonly redis: Redis | null;
   readonly registry: Registry;
   readonly syncMetrics: SyncMetrics;
+  /** The process's configured regions, shared with the status page. */
+  readonly regionSet: RegionSet;
   readonly logger: Logger;
   /** Tests inject a MockAgent or a dispatcher pointed at the fake ESI. */
   readonly dispatcher?: Dispatcher;
@@ -93,8 +97,10 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
   const syncWrites = createSyncWriteRepository();
   const universe = createUniverseRepository();
   const resolver = createUniverseResolver({ db: options.db, esi, universe, syncWrites, now, logger, sleep: options.sleep });
+  const regionList = createRegionListSource(esi);
   const runner = createSyncRunner({
     config,
+    regions: () => options.regionSet.forRun(regionList),
     db: options.db,
     esi,
     pages,

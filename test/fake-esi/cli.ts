@@ -37,7 +37,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: tsx test/fake-esi/cli.ts [--port 8099] [--base-path /esi] [--seed 1] [--regions 3] [--contracts 2000]\n' +
+    'usage: tsx test/fake-esi/cli.ts [--port 8099] [--base-path /esi] [--seed 1] [--regions 3|all] [--contracts 2000]\n' +
       '  [--first-region-contracts N] [--max-items 250] [--large-item-contracts 0] [--forbidden-share 0.002]\n' +
       '  [--churn 0.02] [--listing-cache-seconds 1800] [--latency MS] [--jitter MS] [--clock real|virtual]\n' +
       "  [--start ISO] [--cache-control public|max-age] [--align-phase] [--fault '{\"kind\":\"status\",...}']...",
@@ -60,7 +60,7 @@ const options: FakeEsiOptions = {
   host: values.host,
   basePath: values['base-path'],
   seed: num('seed', values.seed),
-  regions: num('regions', values.regions),
+  regions: values.regions?.toLowerCase() === 'all' ? 'all' : num('regions', values.regions),
   contracts: num('contracts', values.contracts),
   firstRegionContracts: num('first-region-contracts', values['first-region-contracts']),
   maxItemsPerContract: num('max-items', values['max-items']),

@@ -6,7 +6,7 @@
 import { Rng, mix32, unitHash } from './random.js';
 import type { EsiRouteId, FaultKind, FaultSpec, FaultState } from './types.js';
 
-const ALL: readonly EsiRouteId[] = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7'];
+const ALL: readonly EsiRouteId[] = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'E8'];
 
 const KIND_ROUTES: Readonly<Record<FaultKind, readonly EsiRouteId[]>> = {
   status: ALL,

@@ -39,8 +39,25 @@ function normalizeBasePath(basePath: string): string {
   return withSlash.replace(/\/+$/, '');
 }
 
+/** Small regions of an `all` universe hold a handful of contracts each; The Forge stays large. */
+const ALL_REGIONS_CONTRACTS = 5;
+const ALL_REGIONS_FIRST_REGION_CONTRACTS = 2000;
+
+/**
+ * The universe's regions: the first `regions` of the static order, or with `all` every known-space
+ * region (that order first, then the rest by id).
+ */
+function universeRegionIds(regions: number | 'all'): number[] {
+  const sde = loadSde();
+  if (regions !== 'all') return sde.regionsUsed.slice(0, regions);
+  // The static data's 69 regions are all known space (no wormhole or Abyssal region among them).
+  const rest = sde.regions.map((r) => r.region_id).filter((id) => !sde.regionsUsed.includes(id));
+  return [...sde.regionsUsed, ...rest.sort((a, b) => a - b)];
+}
+
 function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
-  const contracts = options.contracts ?? 2000;
+  const all = options.regions === 'all';
+  const contracts = options.contracts ?? (all ? ALL_REGIONS_CONTRACTS : 2000);
   const resolved: ResolvedOptions = {
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
@@ -48,7 +65,7 @@ function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
     seed: options.seed ?? 1,
     regions: options.regions ?? 3,
     contracts,
-    firstRegionContracts: options.firstRegionContracts ?? contracts,
+    firstRegionContracts: options.firstRegionContracts ?? (all && options.contracts === undefined ? ALL_REGIONS_FIRST_REGION_CONTRACTS : contracts),
     characters: options.characters ?? 0,
     maxItemsPerContract: options.maxItemsPerContract ?? 250,
     largeItemContracts: options.largeItemContracts ?? 0,
@@ -66,8 +83,8 @@ function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
     requestLogLimit: options.requestLogLimit ?? 50_000,
   };
   const maxRegions = loadSde().regionsUsed.length;
-  if (!Number.isInteger(resolved.regions) || resolved.regions < 1 || resolved.regions > maxRegions) {
-    throw new Error(`fake ESI: regions must be an integer in [1, ${maxRegions}] (got ${resolved.regions})`);
+  if (resolved.regions !== 'all' && (!Number.isInteger(resolved.regions) || resolved.regions < 1 || resolved.regions > maxRegions)) {
+    throw new Error(`fake ESI: regions must be an integer in [1, ${maxRegions}] or 'all' (got ${resolved.regions})`);
   }
   for (const name of ['contracts', 'firstRegionContracts', 'largeItemContracts'] as const) {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 0) throw new Error(`fake ESI: ${name} must be a non-negative integer`);
@@ -81,7 +98,7 @@ function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
 export async function startFakeEsi(options: FakeEsiOptions = {}): Promise<FakeEsi> {
   const resolved = resolveOptions(options);
   const clock = new FakeClock(resolved.clock, options.startTime);
-  const regionIds = loadSde().regionsUsed.slice(0, resolved.regions);
+  const regionIds = universeRegionIds(resolved.regions);
   const sizes = regionIds.map((_, i) => (i === 0 ? resolved.firstRegionContracts : resolved.contracts));
   const total = sizes.reduce((a, b) => a + b, 0);
   const characters = resolved.characters > 0 ? resolved.characters : Math.min(20_000, Math.max(500, Math.ceil(total / 6)));

@@ -1,6 +1,6 @@
 /**
- * E3 (names) and E4–E7 (station, type, group, category) from the committed SDE subset and the
- * generated issuers. Universe objects expire at the next 11:05 UTC, like ESI's.
+ * E3 (names), E4–E7 (station, type, group, category) and E8 (region ids) from the committed SDE
+ * subset and the generated issuers. Universe objects expire at the next 11:05 UTC, like ESI's.
  */
 import { nextDowntimeExpiry, previousDowntimeExpiry } from './clock.js';
 import type { FaultHook } from './faults.js';
@@ -78,6 +78,21 @@ export function type(env: FakeEnv, typeId: number): Reply {
     volume: found.volume,
   });
   return universeReply(env, body);
+}
+
+/**
+ * Regions ESI lists besides known space: a few wormhole (11xxxxxx), Abyssal (12xxxxxx) and other
+ * special regions, none of which has public contracts.
+ */
+export const NON_KNOWN_SPACE_REGION_IDS: readonly number[] = [11000001, 11000002, 11000033, 12000001, 12000005, 14000001, 19000001];
+
+/**
+ * E8 `GET /universe/regions`: the universe's regions (every known-space region with `regions:
+ * 'all'`) and the special regions above, ascending, as ESI lists them.
+ */
+export function regionList(env: FakeEnv): Reply {
+  const ids = [...env.universe.regionIds(), ...NON_KNOWN_SPACE_REGION_IDS].sort((a, b) => a - b);
+  return universeReply(env, ids);
 }
 
 /** E6 `GET /universe/groups/{group_id}`. */

@@ -8,7 +8,7 @@ import { httpDate } from './clock.js';
 import { FaultHook, type RequestInfo } from './faults.js';
 import { errorReply, gzip, type FakeEnv, type Reply } from './reply.js';
 import { itemsPage, listingPage } from './routes-contracts.js';
-import { category, group, names, station, type } from './routes-universe.js';
+import { category, group, names, regionList, station, type } from './routes-universe.js';
 import type { EsiRouteId, FaultSpec, LoggedStatus, RequestLogEntry } from './types.js';
 
 interface RouteDef {
@@ -25,6 +25,7 @@ const ROUTES: readonly RouteDef[] = [
   { route: 'E5', pattern: /^\/universe\/types\/(\d+)$/, method: 'GET' },
   { route: 'E6', pattern: /^\/universe\/groups\/(\d+)$/, method: 'GET' },
   { route: 'E7', pattern: /^\/universe\/categories\/(\d+)$/, method: 'GET' },
+  { route: 'E8', pattern: /^\/universe\/regions\/?$/, method: 'GET' },
 ];
 
 /** Request headers kept in the log: what docs/sync.md §3.1 says a client must (or must not) send. */
@@ -163,6 +164,7 @@ function decide(
     case 'E5': reply = type(env, id); break;
     case 'E6': reply = group(env, id); break;
     case 'E7': reply = category(env, id); break;
+    case 'E8': reply = regionList(env); break;
   }
   const inm = header(req, 'if-none-match');
   if (reply.status === 200 && inm !== undefined && (etagMatches(inm, reply.headers.etag) || hook.take('not-modified'))) {

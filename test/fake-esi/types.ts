@@ -5,8 +5,8 @@
  */
 import type { ClockMode } from './clock.js';
 
-/** E1–E7 of docs/sync.md §2. */
-export type EsiRouteId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7';
+/** E1–E7 of docs/sync.md §2 and E8 (region ids) of docs/extensions.md §1. */
+export type EsiRouteId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7' | 'E8';
 
 export const ROUTE_TEMPLATES: Readonly<Record<EsiRouteId | 'unknown', string>> = {
   E1: 'GET /contracts/public/{region_id}',
@@ -16,6 +16,7 @@ export const ROUTE_TEMPLATES: Readonly<Record<EsiRouteId | 'unknown', string>> =
   E5: 'GET /universe/types/{type_id}',
   E6: 'GET /universe/groups/{group_id}',
   E7: 'GET /universe/categories/{category_id}',
+  E8: 'GET /universe/regions',
   unknown: 'unknown route',
 };
 
@@ -143,11 +144,14 @@ export interface FakeEsiOptions {
   /** Extra prefix every route is also served under, e.g. `/esi`. */
   basePath?: string;
   seed?: number;
-  /** Number of regions (1–21), in docs/sync.md §10 order. */
-  regions?: number;
-  /** Contracts per region (default 2,000). */
+  /**
+   * Number of regions (1–21), in docs/sync.md §10 order, or `all`: every known-space region of the
+   * static data (The Forge first, then the other 20 of that order, then the rest by id).
+   */
+  regions?: number | 'all';
+  /** Contracts per region (default 2,000; with `regions: 'all'`, 5). */
   contracts?: number;
-  /** Contracts in the first region (default `contracts`). */
+  /** Contracts in the first region (default `contracts`; with `regions: 'all'`, 2,000). */
   firstRegionContracts?: number;
   /** Issuing characters (default: total contracts / 6, within 500–20,000); corporations are a fifth of that. */
   characters?: number;

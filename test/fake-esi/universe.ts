@@ -23,10 +23,14 @@ import { ContractStore } from './store.js';
 import type { Population } from './population.js';
 import { mix32, rngFor, unitHash } from './random.js';
 
-/** Region residues of the id space: ids of different regions never collide. */
+/**
+ * Region residues of the id space: ids of different regions never collide. Universes of more
+ * regions (`regions: 'all'`) use a wider stride; up to 32 regions keep the ids they always had.
+ */
 const ID_STRIDE = 32;
+const WIDE_ID_STRIDE = 128;
 const ID_BASE = 200_000_000;
-/** Ids advance by ID_STRIDE per this many ms of issue time, so ids grow with date_issued. */
+/** Ids advance by the stride per this many ms of issue time, so ids grow with date_issued. */
 const ID_SLOT_MS = 2000;
 const HOUR_MS = 3_600_000;
 
@@ -81,6 +85,7 @@ export class Universe {
   private readonly departed: number[] = [];
   private readonly idOrigin: number;
   private readonly large: number[] = [];
+  private readonly idStride: number;
 
   constructor(
     readonly pop: Population,
@@ -88,6 +93,7 @@ export class Universe {
     private readonly now: () => number,
   ) {
     this.idOrigin = config.startMs - 28 * DAY_MS - config.listingPeriodMs;
+    this.idStride = config.regionIds.length > ID_STRIDE ? WIDE_ID_STRIDE : ID_STRIDE;
     config.regionIds.forEach((regionId, i) => this.seedRegion(regionId, config.sizes[i] ?? 0));
     this.pickLargeItemContracts();
   }
@@ -196,7 +202,7 @@ export class Universe {
   }
 
   private addRegion(regionId: number, lastModified: number, live: (number | unknown)[], manual: boolean): RegionState {
-    const residue = this.regions.size % ID_STRIDE;
+    const residue = this.regions.size % this.idStride;
     const name = this.pop.sde.regions.find((r) => r.region_id === regionId)?.name ?? `Region ${regionId}`;
     const generation = (index: number, lm: number): Generation => ({
       index,
@@ -216,7 +222,7 @@ export class Universe {
       // A lagging node (the `stale` fault) serves this before the first regeneration.
       previous: generation(-1, lastModified - this.config.listingPeriodMs),
       current: generation(0, lastModified),
-      lastId: ID_BASE - ID_STRIDE + residue,
+      lastId: ID_BASE - this.idStride + residue,
       regenerations: 0,
     };
     this.regions.set(regionId, region);
@@ -240,7 +246,7 @@ export class Universe {
 
   private newContract(region: RegionState, created: number, minLifetimeMs: number): number {
     const slot = Math.max(0, Math.floor((created - this.idOrigin) / ID_SLOT_MS));
-    const id = Math.max(ID_BASE + slot * ID_STRIDE + region.residue, region.lastId + ID_STRIDE);
+    const id = Math.max(ID_BASE + slot * this.idStride + region.residue, region.lastId + this.idStride);
     region.lastId = id;
     const { type, wtb } = contractKind(this.config.seed, id);
     const expires = created + contractLifetime(this.config.seed, id, type, minLifetimeMs);

@@ -352,6 +352,15 @@ describe('GET /status: the operator page', () => {
     expect(html).toMatch(/Read model<\/dt><dd>ready, generation \d+, 2 open of 2 held/);
   });
 
+  it('with AGGREGATION_REGION_IDS=all, a process that never called ESI counts the swept regions as configured', async () => {
+    await seedStatus();
+    const target = await app({ env: { ROLE: 'api', AGGREGATION_REGION_IDS: 'all' } });
+    const html = (await target.app.inject({ url: '/status' })).body;
+    expect(html).toContain('The Forge <small>10000002</small>');
+    expect(html).toContain('Domain <small>10000043</small>');
+    expect(html).not.toContain('no longer configured');
+  });
+
   it('METRICS_TOKEN guards it as it guards /metrics', async () => {
     const target = await app({ env: { METRICS_TOKEN: 's3cret' } });
     expect((await target.app.inject({ url: '/status' })).statusCode).toBe(401);

@@ -436,7 +436,9 @@ describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999,
     ['10000002, 10000002', [10000002]],
     ['[10000043,10000002,10000043,10000002]', [10000002, 10000043]],
   ])('duplicates removed: %j → %j', (value, expected) => {
-    expect(sorted(load({ AGGREGATION_REGION_IDS: value }).aggregationRegionIds.map(String)).map(Number)).toEqual(expected);
+    const ids = load({ AGGREGATION_REGION_IDS: value }).aggregationRegionIds;
+    expect(ids).not.toBe('all');
+    expect(sorted([...ids].map(String)).map(Number)).toEqual(expected);
   });
 
   it('[] is allowed for ROLE=api only', () => {
@@ -457,6 +459,10 @@ describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999,
     ['[[10000002]]', 'element 0 is not an integer'],
     ['10000002,', 'element 1 is not an integer'],
     ['[10000002', 'must be a JSON array or a comma-separated list of region ids'],
+    // Near misses of `all` are bad values like any other.
+    ['every', 'element 0 is not an integer'],
+    ['al', 'element 0 is not an integer'],
+    ['all10000002', 'element 0 is not an integer'],
   ])('%j → "%s"', (value, phrase) => {
     expect(problemLines({ AGGREGATION_REGION_IDS: value })).toEqual([`config: AGGREGATION_REGION_IDS ${phrase} (got "${value}")`]);
   });
@@ -466,6 +472,30 @@ describe('AGGREGATION_REGION_IDS: JSON array or comma list, 10000000–19999999,
       'config: AGGREGATION_REGION_IDS element 1 is not an integer (got "10000002,abc,9")',
       'config: AGGREGATION_REGION_IDS element 2 must be a region id from 10000000 to 19999999 (got "10000002,abc,9")',
     ]);
+  });
+});
+
+describe('AGGREGATION_REGION_IDS=all: every known-space region, never mixed with ids (docs/extensions.md §1, case 131)', () => {
+  it.each(['all', 'ALL', 'All', ' all '])('%j selects all, for every role', (value) => {
+    for (const role of ['api', 'worker', 'all']) expect(load({ AGGREGATION_REGION_IDS: value, ROLE: role }).aggregationRegionIds).toBe('all');
+  });
+
+  it.each(['all,10000002', '10000002,all', '10000002, ALL', '[10000002,"all"]', '["all"]', 'all,', 'all,all'])('%j is one problem line', (value) => {
+    expect(problemLines({ AGGREGATION_REGION_IDS: value })).toEqual([
+      `config: AGGREGATION_REGION_IDS must be all alone or a list of region ids, not both (got ${JSON.stringify(value)})`,
+    ]);
+  });
+
+  it('exits 78 with the config line, like every configuration error', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ AGGREGATION_REGION_IDS: 'all,10000002' }, NOW);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toBe('config: AGGREGATION_REGION_IDS must be all alone or a list of region ids, not both (got "all,10000002")');
+    expect(CONFIG_ERROR_EXIT_CODE).toBe(78);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   namesResponseSchema,
   parseItemRow,
   parseListingRow,
+  regionIdsSchema,
   stationSchema,
   typeSchema,
 } from '../../src/esi/payloads.js';
@@ -152,9 +153,16 @@ const USED_ROUTES: Readonly<Record<string, UsedRoute>> = {
   },
 };
 
+/**
+ * Routes we use whose body is a bare array of ids: the snapshot declares no fields for them, so the
+ * field checks below do not apply (src/esi/payloads.ts parses them whole).
+ */
+const USED_ID_LIST_ROUTES: Readonly<Record<string, string>> = {
+  'GET /universe/regions': 'E8: every region id, for AGGREGATION_REGION_IDS=all (docs/sync.md §7)',
+};
+
 /** Routes the snapshot projects (for another consumer of the same spec) that Hangar Bay never calls. */
 const UNUSED_ROUTES: Readonly<Record<string, string>> = {
-  'GET /universe/regions': 'region ids come from configuration (docs/sync.md §7)',
   'GET /universe/regions/{region_id}': 'region names come from static data',
   'POST /universe/ids': 'names → ids is never needed; E3 resolves ids → names',
 };
@@ -269,14 +277,20 @@ describe('ESI spec snapshot: routes and compatibility date', () => {
     expect(snapshot.pinned_compatibility_date).toBe(defaults.esiCompatibilityDate);
   });
 
-  it('every route the snapshot projects is either one we use (E1–E7) or explicitly unused', () => {
-    expect(Object.keys(pinned).sort()).toEqual([...Object.keys(USED_ROUTES), ...Object.keys(UNUSED_ROUTES)].sort());
+  it('every route the snapshot projects is either one we use (E1–E8) or explicitly unused', () => {
+    expect(Object.keys(pinned).sort()).toEqual([...Object.keys(USED_ROUTES), ...Object.keys(USED_ID_LIST_ROUTES), ...Object.keys(UNUSED_ROUTES)].sort());
   });
 
-  it.each(Object.entries(USED_ROUTES))('%s is present at the pinned date, with an operation date not after it', (key) => {
+  it.each([...Object.keys(USED_ROUTES), ...Object.keys(USED_ID_LIST_ROUTES)])('%s is present at the pinned date, with an operation date not after it', (key) => {
     const route = pinned[key]!;
     expect(route.present).toBe(true);
     expect(route.operation_compatibility_date <= snapshot.pinned_compatibility_date).toBe(true);
+  });
+
+  it('E8 declares no fields: its body is the bare id array regionIdsSchema reads', () => {
+    expect(pinned['GET /universe/regions']!.response_fields).toEqual({});
+    expect(regionIdsSchema.safeParse([10000002, 11000001]).success).toBe(true);
+    expect(regionIdsSchema.safeParse([{ region_id: 10000002 }]).success).toBe(false);
   });
 
   it('E3 takes 1–1000 unique int64 ids (docs/sync.md §2)', () => {

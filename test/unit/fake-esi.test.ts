@@ -163,6 +163,46 @@ describe('items (E2)', () => {
   });
 });
 
+describe('E8 region ids and the all-regions universe (docs/extensions.md §1)', () => {
+  it('lists the universe\'s regions plus wormhole, Abyssal and special ones, with ETag, Expires 11:05 UTC and 304', async () => {
+    const esi = await start({ regions: 3 });
+    const first = await call(esi, '/universe/regions/');
+    expect(first.status).toBe(200);
+    expect(first.json()).toEqual([10000002, 10000032, 10000043, 11000001, 11000002, 11000033, 12000001, 12000005, 14000001, 19000001]);
+    expect(first.header('expires')).toBe('Wed, 22 Jul 2026 11:05:00 GMT');
+    const again = await call(esi, '/universe/regions', { headers: { 'if-none-match': first.header('etag')! } });
+    expect(again.status).toBe(304);
+    expect(esi.control.stats().routes.E8).toMatchObject({ template: 'GET /universe/regions', total: 2 });
+  });
+
+  it("regions: 'all' is every known-space region of the static data, The Forge large and the rest small, ids never shared", async () => {
+    const esi = await start({ regions: 'all', contracts: undefined });
+    const regions = esi.control.state().regions;
+    expect(regions).toHaveLength(69);
+    expect(regions[0]).toMatchObject({ region_id: FORGE, contracts: 2000 });
+    expect(regions.slice(1).every((r) => r.contracts === 5)).toBe(true);
+    expect(regions.every((r) => r.region_id >= 10000001 && r.region_id <= 10999999)).toBe(true);
+    const ids = regions.flatMap((r) => esi.control.universe.contractIds(r.region_id));
+    expect(new Set(ids).size).toBe(ids.length);
+    const listed = (await call(esi, '/universe/regions')).json() as number[];
+    expect(listed.filter((id) => id < 11000000)).toEqual(regions.map((r) => r.region_id).sort((a, b) => a - b));
+    expect((await page(esi, 1, 10000005)).json()).toHaveLength(5);
+  });
+
+  it.each([
+    ['failing', { kind: 'status', route: 'E8', status: 503 }, 503, undefined],
+    ['garbage', { kind: 'status', route: 'E8', status: 200, body: '{"error":"garbage"}' }, 200, { error: 'garbage' }],
+    ['empty', { kind: 'status', route: 'E8', status: 200, body: '[]' }, 200, []],
+  ] as [string, FaultSpec, number, unknown][])('E8 %s through the ordinary fault mechanism', async (_what, fault, status, body) => {
+    const esi = await start();
+    esi.control.addFault({ ...fault, times: 1 });
+    const faulted = await call(esi, '/universe/regions');
+    expect(faulted.status).toBe(status);
+    if (body !== undefined) expect(faulted.json()).toEqual(body);
+    expect((await call(esi, '/universe/regions')).json()).toContain(FORGE);
+  });
+});
+
 describe('universe routes (E3–E7)', () => {
   let esi: FakeEsi;
   beforeAll(async () => {
