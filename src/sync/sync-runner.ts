@@ -385,7 +385,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     try {
       const checkpoint = () => {
         if (lock.isLost()) throw new StopRun('lock_lost', 'failure');
-        if (stopRequested || bidsStopRequested) throw new StopRun('shutdown', 'partial');
+        if (bidsStopRequested) throw new StopRun('shutdown', 'partial');
         if (deps.isDowntime(now())) throw new StopRun('downtime', 'partial');
       };
       const itemsPending = (await withDbRetry(() => deps.items.queueStatus(deps.db, now()), sleep)).due > 0;
