@@ -23,6 +23,7 @@ import { createSyncComponents, type SyncComponents, type SyncConfig, type SyncWi
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loggableError } from './logger.js';
+import { createBidsRepository } from './repositories/bids.repository.js';
 import { createItemsRepository } from './repositories/items.repository.js';
 
 export interface Container {
@@ -100,6 +101,7 @@ export function createContainer(options: ContainerOptions): Container {
 
   const contractReadRepository = createContractReadRepository();
   const syncStatus = createSyncStatusRepository();
+  const bidsRepository = createBidsRepository();
   let databaseReachable = true;
   const generation = createGenerationTracker({
     read: () =>
@@ -173,6 +175,7 @@ export function createContainer(options: ContainerOptions): Container {
     },
     pingCache: redis ? (timeoutMs = 2000) => resultCache.ping(timeoutMs) : undefined,
     readFreshness: () => syncStatus.freshness(probe.db),
+    readBidsBacklog: () => bidsRepository.queueStatus(probe.db, now()),
     readModelStatus: () => readModel?.status() ?? null,
     now,
     intervalSeconds: config.aggregationIntervalSeconds,
@@ -190,6 +193,7 @@ export function createContainer(options: ContainerOptions): Container {
     db: probe.db,
     repo: syncStatus,
     items: createItemsRepository(),
+    bids: bidsRepository,
     readModelStatus: () => readModel?.status() ?? null,
     now,
     config,

@@ -151,6 +151,14 @@ export const readinessSchema = z.object({
       load_seconds: z.number().nullable(),
     })
     .describe('The in-memory read model: "ready" answers lists from memory; any other state lets PostgreSQL answer.'),
+  bids_backlog: z
+    .object({
+      due: z.number().int(),
+      backing_off: z.number().int(),
+      oldest_due_seconds: z.number().nullable(),
+    })
+    .nullable()
+    .describe('Live auctions whose bids are due for a poll, backing off after a failed one, and how long the oldest has been due; null when unreadable.'),
 });
 
 export const contractIdParamsSchema = z.object({ contract_id: int64() });

@@ -80,6 +80,7 @@ export function renderStatusPage(status: StatusSnapshot): string {
     const paused = esi?.pausedUntil && esi.pausedUntil > now;
     sections.push(`<section id="queues"><h2>Queues and ESI</h2><dl>
 <dt>Items queue</dt><dd id="items-queue">${number(db.itemsQueue.due)} due, ${number(db.itemsQueue.waiting)} backing off${db.itemsQueue.oldestPendingSince ? `; oldest waiting since ${when(db.itemsQueue.oldestPendingSince, now)}` : ''}</dd>
+<dt>Bids queue</dt><dd id="bids-queue">${number(db.bidsQueue.due)} live auctions due, ${number(db.bidsQueue.waiting)} backing off${db.bidsQueue.oldestDueSince ? `; oldest due since ${when(db.bidsQueue.oldestDueSince, now)}` : ''}</dd>
 <dt>ESI error budget</dt><dd id="esi-error-limit">${esi?.errorLimitRemain === null || esi === null ? '<span class="muted">no ESI response recorded yet</span>' : `${number(esi.errorLimitRemain)} errors left in the window`}${esi ? ` <small>as of ${text(utc(esi.updatedAt))}</small>` : ''}</dd>
 <dt>ESI pause</dt><dd id="esi-pause">${paused ? `<span class="warn">paused (${text(esi!.pauseReason)}${esi!.pauseGroup ? `, group ${text(esi!.pauseGroup)}` : ''}) until ${when(esi!.pausedUntil, now)}</span>` : 'none'}</dd>
 <dt>Data generation</dt><dd id="generation">${db.generation ? `${number(db.generation.generation)}, changed ${when(db.generation.changedAt, now)}` : '–'}</dd>

@@ -1,5 +1,6 @@
 import { formatTimestamp } from '../domain/contract-wire.js';
 import type { ReadModelStatus } from '../read-model/read-model.js';
+import type { BidsQueueStatus } from '../repositories/bids.repository.js';
 import type { IngestFreshness } from '../repositories/sync-status.repository.js';
 
 export interface ReadinessDeps {
@@ -7,6 +8,8 @@ export interface ReadinessDeps {
   /** Undefined when no Redis is configured: the in-process cache is always "ok". */
   readonly pingCache?: () => Promise<void>;
   readonly readFreshness: () => Promise<IngestFreshness>;
+  /** The auction bids backlog (docs/extensions.md §2.2), reported, never a reason to fail readiness. */
+  readonly readBidsBacklog: () => Promise<BidsQueueStatus>;
   /** Null when the process has no read model (READ_MODEL=off, ROLE=worker). */
   readonly readModelStatus: () => ReadModelStatus | null;
   readonly now: () => Date;
@@ -45,10 +48,11 @@ async function withinTimeout(probe: () => Promise<void>): Promise<'ok' | 'error'
 export function createReadinessService(deps: ReadinessDeps) {
   return {
     async check() {
-      const [db, cache, freshness] = await Promise.all([
+      const [db, cache, freshness, bids] = await Promise.all([
         withinTimeout(deps.pingDatabase),
         deps.pingCache ? withinTimeout(deps.pingCache) : Promise.resolve('ok' as const),
         withinBudget(deps.readFreshness).catch((): IngestFreshness => ({ lastSuccessFinishedAt: null, lastOutcome: null })),
+        withinBudget(deps.readBidsBacklog).catch(() => null),
       ]);
       const successAt = freshness.lastSuccessFinishedAt ? Date.parse(formatTimestamp(freshness.lastSuccessFinishedAt)) : null;
       const age = successAt === null ? null : Math.max(0, (deps.now().getTime() - successAt) / 1000);
@@ -61,6 +65,13 @@ export function createReadinessService(deps: ReadinessDeps) {
         data_stale: age === null || age > 2 * deps.intervalSeconds,
         // Added after docs/api.md's six keys: a loading or lagging model never fails readiness (the SQL path answers).
         read_model: deps.readModelStatus() ?? OFF,
+        bids_backlog: bids === null
+          ? null
+          : {
+              due: bids.due,
+              backing_off: bids.waiting,
+              oldest_due_seconds: bids.oldestDueSince === null ? null : Math.max(0, (deps.now().getTime() - bids.oldestDueSince.getTime()) / 1000),
+            },
       };
       return { statusCode: db === 'error' ? (503 as const) : (200 as const), body };
     },

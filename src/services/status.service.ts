@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import type { ReadModelStatus } from '../read-model/read-model.js';
+import type { BidsQueueStatus, BidsRepository } from '../repositories/bids.repository.js';
 import type { ItemsQueueStatus, ItemsRepository } from '../repositories/items.repository.js';
 import type { EsiStatusRow, RegionStatusRow, RunStatusRow, SyncStatusRepository } from '../repositories/sync-status.repository.js';
 import { loggableError } from '../logger.js';
@@ -16,6 +17,7 @@ export interface StatusSnapshot {
     | {
         readonly regions: readonly RegionStatusRow[];
         readonly itemsQueue: ItemsQueueStatus;
+        readonly bidsQueue: BidsQueueStatus;
         readonly runs: readonly RunStatusRow[];
         readonly generation: { generation: number; changedAt: Date } | null;
         readonly esi: EsiStatusRow | null;
@@ -29,6 +31,7 @@ export interface StatusDeps {
   readonly db: Database;
   readonly repo: Pick<SyncStatusRepository, 'regions' | 'recentRuns' | 'generation' | 'esiStatus'>;
   readonly items: Pick<ItemsRepository, 'queueStatus'>;
+  readonly bids: Pick<BidsRepository, 'queueStatus'>;
   readonly readModelStatus: () => ReadModelStatus | null;
   readonly now: () => Date;
   readonly config: { readonly role: string; readonly aggregationIntervalSeconds: number };
@@ -55,6 +58,7 @@ export function createStatusService(deps: StatusDeps) {
           async (tx) => ({
             regions: await deps.repo.regions(tx),
             itemsQueue: await deps.items.queueStatus(tx, generatedAt),
+            bidsQueue: await deps.bids.queueStatus(tx, generatedAt),
             runs: await deps.repo.recentRuns(tx, RECENT_RUNS),
             generation: await deps.repo.generation(tx),
             esi: await deps.repo.esiStatus(tx),

@@ -9,7 +9,7 @@ import { silentServer, switchableProxy } from '../support/network.js';
 const NOW = new Date('2026-07-21T09:16:30Z');
 const redisUrl = inject('redisUrl');
 // docs/api.md's six keys in order, then the read model's state (docs/read-path.md §2).
-const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale', 'read_model'];
+const READY_KEYS = ['commit', 'db', 'cache', 'last_ingest_age_seconds', 'last_ingest_outcome', 'data_stale', 'read_model', 'bids_backlog'];
 const DEAD_DATABASE_URL = 'postgres://postgres@127.0.0.1:1/x';
 const DEAD_REDIS_URL = 'redis://127.0.0.1:1';
 /** docs/api.md §11.3 allows the probes 2 s; the rest is slack for a loaded test machine. */
@@ -100,6 +100,7 @@ describe('GET /ready — freshness (docs/api.md §11.3)', () => {
       last_ingest_outcome: 'success',
       data_stale: false,
       read_model: { state: 'ready', generation: 2, open_contracts: 2, stored_contracts: 2, load_seconds: expect.any(Number) },
+      bids_backlog: { due: 0, backing_off: 0, oldest_due_seconds: null },
     });
   });
 
@@ -168,6 +169,7 @@ describe('GET /ready — dependencies (docs/api.md §11.3)', () => {
       last_ingest_outcome: null,
       data_stale: true,
       read_model: { state: 'failed', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null },
+      bids_backlog: null,
     });
     expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);
     expect((await down.app.inject({ url: '/health' })).statusCode).toBe(200);
@@ -346,6 +348,7 @@ describe('GET /status: the operator page', () => {
     expect(html).toContain('2026-07-21 09:12:30 UTC</time> <small>4 min ago</small>');
     expect(html).toContain('in 26 min');
     expect(html).toMatch(/<dd id="items-queue">\d+ due, 0 backing off/);
+    expect(html).toMatch(/<dd id="bids-queue">\d+ live auctions due, 0 backing off/);
     expect(html).toContain('87 errors left in the window');
     expect(html).toMatch(/paused \(420\) until .*in 45 s/);
     expect(html).toMatch(/<td><span class="warn">partial<\/span> <small>regions<\/small><\/td><td>100\.0 s<\/td><td>1,234<\/td><td>17<\/td><td>9<\/td><td>15<\/td>/);
