@@ -8,6 +8,7 @@ import type { SyncWriteRepository } from '../repositories/sync-write.repository.
 import { withDbRetry } from './db-retry.js';
 import { runLanes } from './lanes.js';
 import { StopRun } from './model.js';
+import { UNGATED, type WriteGate } from './write-gate.js';
 
 /** How often the worker polls due bids between listing runs (docs/extensions.md §2.2: ≤ 5 min late). */
 export const BIDS_TICK_SECONDS = 60;
@@ -26,6 +27,8 @@ export interface BidsDeps {
   readonly logger: Logger;
   readonly checkpoint: () => void;
   readonly onPoll?: (outcome: BidsPollOutcome, status: number) => void;
+  /** Serializes the write transactions with the items phase beside this one. */
+  readonly writeGate?: WriteGate;
 }
 
 export interface BidsCounters {
@@ -125,12 +128,12 @@ export async function runBidsPhase(deps: BidsDeps, counters: BidsCounters, items
     const batch = { polled: polled.splice(0), terminal: terminal.splice(0), rows };
     rows = [];
     await retry(() =>
-      deps.db.transaction(async (tx) => {
+      (deps.writeGate ?? UNGATED)(() => deps.db.transaction(async (tx) => {
         await deps.bids.markTerminal(tx, batch.terminal);
         // bids_checked_at is on the wire, so every successful poll is a visible change.
         const marked = await deps.bids.writePolled(tx, batch.polled, batch.rows);
         if (marked > 0) await deps.syncWrites.bumpGeneration(tx);
-      }),
+      })),
     );
   }
 

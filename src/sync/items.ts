@@ -7,6 +7,7 @@ import type { SyncWriteRepository } from '../repositories/sync-write.repository.
 import type { UniverseRepository } from '../repositories/universe.repository.js';
 import { withDbRetry } from './db-retry.js';
 import { runLanes } from './lanes.js';
+import { UNGATED, type WriteGate } from './write-gate.js';
 import { backoffDelayMs, deriveUpdate, enrichmentColumns } from './derivation.js';
 import { StopRun, type EsiContractItem, type RunCounters } from './model.js';
 import type { UniverseResolver } from './universe.js';
@@ -29,6 +30,8 @@ export interface ItemsDeps {
   readonly checkpoint: () => void;
   readonly onUnavailable?: (status: number) => void;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Serializes the write transactions with a phase running beside this one (bids). */
+  readonly writeGate?: WriteGate;
 }
 
 type FetchOutcome =
@@ -76,6 +79,7 @@ async function fetchContractItems(deps: ItemsDeps, contractId: number): Promise<
  */
 export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, deadline: number | null): Promise<void> {
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+  const gate = deps.writeGate ?? UNGATED;
   const pending: { contractId: number; items: EsiContractItem[] }[] = [];
   let pendingRows = 0;
   let done = 0;
@@ -103,14 +107,14 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
       })),
     );
     const incomplete = await retry(() =>
-      deps.db.transaction(async (tx) => {
+      gate(() => deps.db.transaction(async (tx) => {
         const marked = await deps.items.insertItems(tx, batch.map((entry) => entry.contractId), rows, deps.now());
         const sources = await deps.items.derivationSources(tx, marked);
         const updates = sources.map((source) => deriveUpdate(source, categoryNames, deps.now(), deps.random));
         await deps.items.updateDerived(tx, updates);
         await deps.syncWrites.bumpGeneration(tx);
         return updates.filter((update) => update.enrichment?.status === 'incomplete').length;
-      }),
+      })),
     );
     counters.itemsFetched += batch.length;
     counters.itemRows += rows.length;
@@ -130,10 +134,10 @@ export async function runItemsPhase(deps: ItemsDeps, counters: RunCounters, dead
         deps.logger.error({ contract_id: contractId, status: outcome.status }, 'items request rejected');
       }
       await retry(() =>
-        deps.db.transaction(async (tx) => {
+        gate(() => deps.db.transaction(async (tx) => {
           await deps.items.markUnavailable(tx, contractId, outcome.status);
           await deps.syncWrites.bumpGeneration(tx);
-        }),
+        })),
       );
       deps.onUnavailable?.(outcome.status);
     } else {

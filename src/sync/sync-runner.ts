@@ -19,6 +19,7 @@ import { bidLanes, createItemsActivity, emptyBidsCounters, ITEMS_IDLE, runBidsPh
 import type { RunLock } from './lock.js';
 import { emptyRegionCounters, emptyRunCounters, StopRun, type RegionOutcome, type RunCounters, type RunOutcome, type RunTrigger } from './model.js';
 import type { SyncMetrics } from './sync-metrics.js';
+import { createWriteGate, type WriteGate } from './write-gate.js';
 import type { UniverseResolver } from './universe.js';
 import { loggableError } from '../logger.js';
 
@@ -98,10 +99,10 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   let bidsPoll: Promise<BidsPollResult> | null = null;
   let bidsStopRequested = false;
 
-  function bidsDeps(log: Logger, checkpoint: () => void): BidsDeps {
+  function bidsDeps(log: Logger, checkpoint: () => void, writeGate?: WriteGate): BidsDeps {
     return {
       db: deps.db, esi: deps.esi, bids: deps.bids, syncWrites: deps.syncWrites, concurrency: deps.config.esiMaxConcurrency,
-      now, random, sleep, logger: log, checkpoint, onPoll: (outcome, status) => deps.metrics?.recordBidsPoll(outcome, status),
+      now, random, sleep, logger: log, checkpoint, writeGate, onPoll: (outcome, status) => deps.metrics?.recordBidsPoll(outcome, status),
     };
   }
 
@@ -174,6 +175,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       // Phase (c): items, with the bids of live auctions alongside (docs/extensions.md §2.2: after
       // discovery, at most half the budget while items are fetched, polled until the items end).
       const activity = createItemsActivity();
+      const writeGate = createWriteGate();
       let itemsFailed = false;
       const itemsWork = (async () => {
         if (options.skipItems) return;
@@ -186,6 +188,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           {
             db: deps.db, esi: deps.esi, items: deps.items, universe: deps.universe, syncWrites: deps.syncWrites, resolver: deps.resolver,
             parseItemRow: deps.parseItemRow, concurrency: deps.config.esiMaxConcurrency, now, random, sleep, logger: log, checkpoint,
+            writeGate,
             onUnavailable: (status) => deps.metrics?.recordUnavailable(status),
             onProgress: (done, total) => {
               activity.progress();
@@ -206,7 +209,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
         checkpoint();
         if (itemsFailed) throw new Error('items phase failed');
       };
-      const bidsWork = runBidsPhase(bidsDeps(log, bidsCheckpoint), bidsCounters, activity, deps.config.esiMaxConcurrency);
+      const bidsWork = runBidsPhase(bidsDeps(log, bidsCheckpoint, writeGate), bidsCounters, activity, deps.config.esiMaxConcurrency);
       const [itemsDone, bidsDone] = await Promise.allSettled([itemsWork, bidsWork]);
       if (itemsDone.status === 'rejected') throw itemsDone.reason;
       if (bidsDone.status === 'rejected') {

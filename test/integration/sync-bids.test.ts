@@ -10,7 +10,7 @@ import { pagesSmall } from '../fake-esi/bids.js';
 import { startFakeEsi, type FakeEsi } from '../fake-esi/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { CORP, ISSUER, iso, row } from '../support/listing-rows.js';
-import { buildTestSync, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
+import { buildTestSync, closeSyncFixture, discoverOnly, finishedRun, type TestSync } from '../support/sync.js';
 
 const START = '2026-07-21T12:00:00Z';
 const FORGE = 10000002;
@@ -87,11 +87,7 @@ describe('auction bids: polling, outcomes, storage (case 133)', () => {
     esi.control.setRows(FORGE, [...exchanges.map((id) => row(id, at)), ...auctions.map((id) => auctionRow(id, at))]);
     t = buildTestSync({ databaseUrl: db.url, esiUrl: esi.url, now, sleep: async () => {} });
   });
-  afterAll(async () => {
-    await t?.close();
-    await esi?.close();
-    await db?.drop();
-  });
+  afterAll(() => closeSyncFixture({ t, esi, db }));
   beforeEach(() => {
     esi.control.clearFaults();
     esi.control.resetErrorLimit();
@@ -250,11 +246,7 @@ describe('bids never delay discovery (case 134)', () => {
       sleep: async () => {},
     });
   });
-  afterAll(async () => {
-    await t?.close();
-    await esi?.close();
-    await db?.drop();
-  });
+  afterAll(() => closeSyncFixture({ t, esi, db }));
 
   it('2,000 auctions pending at 20 rps: a run stops the between-runs bids poll and sweeps every due region at once', { timeout: 120_000 }, async () => {
     await discoverOnly(t, [FORGE, DOMAIN]);

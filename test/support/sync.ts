@@ -79,3 +79,10 @@ export function discoverOnly(t: TestSync, regions: number[]) {
     },
   });
 }
+
+/** Tears down what a sync test file built, in order: the sync (its pools), the fake ESI, the database. */
+export async function closeSyncFixture(parts: { t?: TestSync; esi?: { close(): Promise<void> }; db?: { drop(): Promise<void> } }): Promise<void> {
+  await parts.t?.close();
+  await parts.esi?.close();
+  await parts.db?.drop();
+}
