@@ -5,6 +5,7 @@
  * corpus of 200,000 contracts never sits in memory at once.
  */
 import type { BulkRow } from '../db/bulk.js';
+import { ROUTE_VERSION, routeFigures } from '../domain/courier-routes.js';
 import { deriveContractFields, derivedColumns, nextShipFlag, SHIP_CATEGORY_ID, type DerivationItem } from '../domain/derived-fields.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import { draftItems, itemCount, type ItemDraft, type Theme } from './items.js';
@@ -34,7 +35,7 @@ export interface CorpusBatch {
   readonly items: BulkRow[];
 }
 
-/** Every stored contracts column but the generated ones (reward_per_volume, segment). */
+/** Every stored contracts column but the generated ones (reward_per_volume, reward_per_jump, segment). */
 export const CONTRACT_COLUMNS = [
   'contract_id', 'type', 'title', 'for_corporation', 'issuer_id', 'issuer_corporation_id', 'start_location_id',
   'end_location_id', 'date_issued', 'date_expired', 'price', 'collateral', 'reward', 'volume', 'buyout',
@@ -43,7 +44,8 @@ export const CONTRACT_COLUMNS = [
   'start_location_name', 'end_location_name', 'items_status', 'items_http_status', 'items_attempts',
   'items_next_attempt_at', 'items_fetched_at', 'enrichment_status', 'enrichment_version', 'enrichment_attempts',
   'enrichment_next_attempt_at', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label',
-  'primary_label_sort', 'composition', 'blueprint_summary', 'search_text',
+  'primary_label_sort', 'composition', 'blueprint_summary', 'search_text', 'route_jumps', 'route_jumps_highsec',
+  'route_version',
 ] as const;
 
 export const ITEM_COLUMNS = [
@@ -222,6 +224,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
     close_reason: timeline.closeReason,
     start_location_system_id: start?.systemId ?? null,
     end_location_system_id: end?.systemId ?? null,
+    ...routeColumns(start, end),
     issuer_name: issuer.characterName,
     issuer_corporation_name: issuer.corporationName,
     start_location_name: start?.name ?? null,
@@ -238,6 +241,12 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
     is_ship_contract: nextShipFlag(false, derivationItems, true),
     ...derivedColumns(derived),
   });
+}
+
+/** What the sync's route step stores once the systems are known. */
+function routeColumns(start: Location | null, end: Location | null) {
+  const route = routeFigures(start?.systemId ?? null, end?.systemId ?? null);
+  return { route_jumps: route.routeJumps, route_jumps_highsec: route.routeJumpsHighsec, route_version: ROUTE_VERSION };
 }
 
 function stationLocation(station: SeedStation): Location {
