@@ -14,7 +14,7 @@ export const SORT_FIELDS = [
   'reward_per_volume',
   'days_to_complete',
   'buyout',
-  // Extensions (docs/api.md, courier routes): nullable, nulls last like every sort.
+  // Extensions (docs/api.md §13): nullable, nulls last like every sort.
   'reward_per_jump',
   'route_jumps',
 ] as const;

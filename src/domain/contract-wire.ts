@@ -161,7 +161,7 @@ function orderedBlueprintSummary(summary: BlueprintSummary | null): BlueprintSum
   };
 }
 
-/** The 28 fields of docs/api.md §7 in the table's order, then the extension fields (courier routes). */
+/** The 28 fields of docs/api.md §7 in the table's order, then the extension fields (§13). */
 export function toContractListRow(row: RawContractRow) {
   return {
     contract_id: int(row.contract_id, 'contract_id'),

@@ -226,7 +226,7 @@ function list<K extends ListField>(
   };
 }
 
-/** An int64 naming a solar system of the map; any other id is a value error (docs/api.md, courier routes). */
+/** An int64 naming a solar system of the map; any other id is a value error (docs/api.md §13). */
 const knownSystem: Codec<bigint> = {
   parse(input) {
     const parsed = parseInt64(input);
