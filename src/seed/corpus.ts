@@ -6,6 +6,7 @@
  */
 import type { BulkRow } from '../db/bulk.js';
 import { ROUTE_VERSION, routeFigures } from '../domain/courier-routes.js';
+import { starMap } from '../map/star-map.js';
 import { deriveContractFields, derivedColumns, nextShipFlag, SHIP_CATEGORY_ID, type DerivationItem } from '../domain/derived-fields.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import { draftItems, itemCount, type ItemDraft, type Theme } from './items.js';
@@ -151,7 +152,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
   }
 
   const start = type === 'courier' && random.chance(COURIER_WITHOUT_START_SHARE) ? null : startLocation(region, random);
-  const end = type === 'courier' ? courierDestination(region, universe, random) : start;
+  const end = type === 'courier' ? courierDestination(region, universe, random, start) : start;
   const money = contractMoney(type, theme, drafts, random);
   const title = contractTitle(theme ?? (type === 'courier' ? 'courier' : 'loan'), drafts, routeNames(start, end, universe), random);
 
@@ -263,15 +264,27 @@ function startLocation(region: RegionPlan, random: Random): Location {
   return stationLocation(random.chance(region.hubShare) ? region.hub : random.pick(region.stations));
 }
 
-function courierDestination(region: RegionPlan, universe: Universe, random: Random): Location {
+/**
+ * Where a courier goes: mostly a station of its own region (the hub often), some to another region's
+ * hub or station, some to a low-sec station (no high-sec route) and a few to player structures;
+ * never the station it starts at.
+ */
+function courierDestination(region: RegionPlan, universe: Universe, random: Random, start: Location | null): Location {
   const roll = random.next();
   if (roll < 0.05) return structureLocation(region, random);
-  if (roll < 0.2 && universe.regions.length > 1) {
+  if (roll < 0.15) {
+    const lowSec = region.stations.filter((station) => !starMap().isHighSec(station.system_id) && station.station_id !== start?.id);
+    if (lowSec.length > 0) return stationLocation(random.pick(lowSec));
+  }
+  if (roll < 0.3 && universe.regions.length > 1) {
     const others = universe.regions.filter((other) => other !== region).map((other) => [other, other.weight] as const);
     const target = random.weighted(others);
     return stationLocation(random.chance(0.6) ? target.hub : random.pick(target.stations));
   }
-  return stationLocation(random.chance(0.4) ? region.hub : random.pick(region.stations));
+  const local = region.stations.filter((station) => station.station_id !== start?.id);
+  if (local.length === 0) return structureLocation(region, random);
+  const hub = region.hub.station_id !== start?.id ? region.hub : null;
+  return stationLocation(hub !== null && random.chance(0.4) ? hub : random.pick(local));
 }
 
 function routeNames(start: Location | null, end: Location | null, universe: Universe) {
