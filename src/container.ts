@@ -182,6 +182,7 @@ export function createContainer(options: ContainerOptions): Container {
   // One per process: the sync resolves it (E8 with `all`), the status page reads what it resolved.
   const regionSet = createRegionSet({
     selection: config.aggregationRegionIds,
+    cache: listingCache,
     sweptRegionIds: () => syncStatus.sweptRegionIds(probe.db),
     now,
     logger,
