@@ -223,16 +223,19 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (!due.some((d) => d.regionId === regionId)) log.info({ region_id: regionId, next_poll_at: state?.nextPollAt }, `region not due until ${state?.nextPollAt?.toISOString()}`);
     }
     let next = 0;
+    // Regions whose listing was about to regenerate, sent to the back of the queue once.
+    const deferred = new Set<number>();
     const worker = async (stopped: () => boolean) => {
       while (next < due.length && !stopped()) {
         checkpoint();
-        const { regionId } = due[next++]!;
+        const entry = due[next++]!;
+        const { regionId } = entry;
         const regionCounters = emptyRegionCounters();
         const regionStarted = now();
         options.onProgress?.({ phase: 'discovery', regionId, state: 'sweeping' });
         let result: { outcome: RegionOutcome; detail: string | null };
         try {
-          result = await sweepRegion(
+          const swept = await sweepRegion(
             {
               db: deps.db, repo: deps.syncWrites, pages: deps.pages, parseRow: deps.parseListingRow, now, random, sleep,
               logger: log, checkpoint, nextPollTime: deps.nextPollTime,
@@ -240,7 +243,16 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             },
             regionId,
             regionCounters,
+            { mayDefer: !deferred.has(regionId) && next < due.length },
           );
+          if (swept.outcome === 'deferred') {
+            deferred.add(regionId);
+            due.push(entry);
+            regionCounters.esiRequests = regionCounters.pagesFetched + regionCounters.pagesNotModified;
+            for (const key of Object.keys(regionCounters) as (keyof typeof regionCounters)[]) counters[key] += regionCounters[key];
+            continue;
+          }
+          result = swept;
         } catch (error) {
           if (error instanceof StopRun) throw error;
           log.error({ region_id: regionId, err: loggableError(error) }, 'region sweep failed');
