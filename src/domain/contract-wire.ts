@@ -30,6 +30,10 @@ export type RawContractRow = {
   primary_label: string;
   composition: CompositionSummary | null;
   blueprint_summary: BlueprintSummary | null;
+  end_location_system_id: string | null;
+  route_jumps: number | null;
+  route_jumps_highsec: number | null;
+  reward_per_jump: number | null;
 };
 
 export type RawContractItemRow = {
@@ -55,6 +59,7 @@ export const CONTRACT_WIRE_COLUMNS = [
   'collateral', 'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume',
   'start_location_name', 'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at',
   'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
+  'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump',
 ] as const;
 
 export class UnsafeIdError extends Error {
@@ -156,7 +161,7 @@ function orderedBlueprintSummary(summary: BlueprintSummary | null): BlueprintSum
   };
 }
 
-/** The 28 fields of docs/api.md §7, in the table's order. */
+/** The 28 fields of docs/api.md §7 in the table's order, then the extension fields (§13). */
 export function toContractListRow(row: RawContractRow) {
   return {
     contract_id: int(row.contract_id, 'contract_id'),
@@ -187,6 +192,10 @@ export function toContractListRow(row: RawContractRow) {
     primary_label: row.primary_label,
     composition: orderedComposition(row.composition),
     blueprint_summary: orderedBlueprintSummary(row.blueprint_summary),
+    end_location_system_id: intOrNull(row.end_location_system_id, 'end_location_system_id'),
+    route_jumps: row.route_jumps,
+    route_jumps_highsec: row.route_jumps_highsec,
+    reward_per_jump: row.reward_per_jump,
   };
 }
 

@@ -19,6 +19,8 @@ const NUMERIC_COLUMNS = [
   'rewardPerVolume',
   'daysToComplete',
   'buyout',
+  'routeJumps',
+  'rewardPerJump',
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
@@ -33,6 +35,8 @@ export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
   reward_per_volume: 'rewardPerVolume',
   days_to_complete: 'daysToComplete',
   buyout: 'buyout',
+  reward_per_jump: 'rewardPerJump',
+  route_jumps: 'routeJumps',
 };
 
 export class ContractColumns {

@@ -52,6 +52,8 @@ export class ContractStore {
   /** Open contracts whose items ESI will never give (items_status 'unavailable'). */
   itemsUnavailable: Bits;
   enrichmentComplete: Bits;
+  /** Open contracts with a high-sec-only route (route_jumps_highsec not null). */
+  highsecRoute: Bits;
   readonly regions: Postings;
   readonly systems: Postings;
   readonly stations: Postings;
@@ -87,6 +89,7 @@ export class ContractStore {
     this.systemUnknown = createBits(capacity);
     this.itemsUnavailable = createBits(capacity);
     this.enrichmentComplete = createBits(capacity);
+    this.highsecRoute = createBits(capacity);
     this.marker = new Uint8Array(capacity);
     this.regions = new Postings(capacity);
     this.systems = new Postings(capacity);
@@ -242,7 +245,9 @@ export class ContractStore {
     const slot = this.stored.slotOf(contractId);
     if (slot === undefined) return;
     this.unindex(slot);
-    for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete]) clearBit(bits, slot);
+    for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete, this.highsecRoute]) {
+      clearBit(bits, slot);
+    }
     if (!this.ordersStale) for (const order of this.orders.all()) order.remove(slot);
     this.rows.clear(slot);
     this.items.clear(slot);
@@ -266,11 +271,14 @@ export class ContractStore {
     numeric.rewardPerVolume[slot] = wire.reward_per_volume ?? SAFE_NULL;
     numeric.daysToComplete[slot] = wire.days_to_complete ?? SAFE_NULL;
     numeric.buyout[slot] = wire.buyout ?? SAFE_NULL;
+    numeric.routeJumps[slot] = wire.route_jumps ?? SAFE_NULL;
+    numeric.rewardPerJump[slot] = wire.reward_per_jump ?? SAFE_NULL;
     this.columns.setLabel(slot, open.labelSort);
     assignBit(this.bpc, slot, wire.is_blueprint_copy_contract);
     assignBit(this.systemUnknown, slot, wire.start_location_system_id === null);
     assignBit(this.itemsUnavailable, slot, open.itemsUnavailable);
     assignBit(this.enrichmentComplete, slot, open.enrichmentComplete);
+    assignBit(this.highsecRoute, slot, wire.route_jumps_highsec !== null);
   }
 
   private index(slot: number, regionId: number, open: OpenContract): void {
@@ -332,6 +340,7 @@ export class ContractStore {
     this.systemUnknown = grownBits(this.systemUnknown, capacity);
     this.itemsUnavailable = grownBits(this.itemsUnavailable, capacity);
     this.enrichmentComplete = grownBits(this.enrichmentComplete, capacity);
+    this.highsecRoute = grownBits(this.highsecRoute, capacity);
     const marker = new Uint8Array(capacity);
     marker.set(this.marker);
     this.marker = marker;

@@ -7,6 +7,7 @@ import type { ContractType } from '../domain/contract-types.js';
 import type { CountBucket } from '../domain/segment-counts.js';
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
 import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
+import { systemsNear } from '../domain/courier-routes.js';
 import { ITEM_JSON_OBJECT } from './item-json.js';
 import { bigintArray, textArray } from './sql-arrays.js';
 
@@ -35,6 +36,8 @@ const SORT_COLUMNS: Record<SortField, SQL> = {
   reward_per_volume: sql`c.reward_per_volume`,
   days_to_complete: sql`c.days_to_complete`,
   buyout: sql`c.buyout`,
+  reward_per_jump: sql`c.reward_per_jump`,
+  route_jumps: sql`c.route_jumps`,
 };
 
 /** LIKE pattern for a substring match in which %, _ and \ are literal characters. */
@@ -76,6 +79,13 @@ function baseConditions(params: ContractListParams, liveAt: Date): SQL[] {
     if (family) where.push(family);
   }
   if (params.isBpc !== null) where.push(sql`c.is_blueprint_copy_contract = ${params.isBpc}`);
+  if (params.maxJumps !== null) where.push(sql`c.route_jumps <= ${params.maxJumps.toString()}::bigint`);
+  if (params.highsecRoute !== null) where.push(params.highsecRoute ? sql`c.route_jumps_highsec IS NOT NULL` : sql`c.route_jumps_highsec IS NULL`);
+  if (params.minRewardPerJump !== null) where.push(sql`c.reward_per_jump >= ${params.minRewardPerJump}`);
+  if (params.nearSystemId !== null) {
+    const near = systemsNear(params.nearSystemId, params.maxJumpsFrom);
+    where.push(sql`c.start_location_system_id = ANY(${bigintArray(near)})`);
+  }
   return where;
 }
 

@@ -63,6 +63,11 @@ const contractFields = {
   primary_label: z.string(),
   composition: compositionSummarySchema.nullish(),
   blueprint_summary: blueprintSummarySchema.nullish(),
+  // Extensions (additive: the reference document's schemas allow more properties).
+  end_location_system_id: int64().nullish().describe('Solar system of the end location (NPC stations only).'),
+  route_jumps: count().nullish().describe('Fewest stargate jumps from the start to the end system; null when unknown or unreachable.'),
+  route_jumps_highsec: count().nullish().describe('Fewest jumps through high-sec systems only; null when there is no such route.'),
+  reward_per_jump: z.number().nullish().describe('Couriers: reward ÷ max(route_jumps, 1).'),
 };
 
 export const contractListItemSchema = z

@@ -18,6 +18,7 @@ import {
   stringTooLong,
   stringTooShort,
   toErrorItem,
+  valueError,
   type ValidationErrorItem,
   type ValidationIssue,
 } from './validation-errors.js';
@@ -26,6 +27,7 @@ export { RequestValidationError, type ValidationErrorItem } from './validation-e
 
 import { CONTRACT_TYPES, type ContractType } from '../domain/contract-types.js';
 import { SORT_DIRECTIONS, SORT_FIELDS, type ContractListParams } from '../domain/contract-query.js';
+import { MAX_JUMPS_WITHIN, starMap } from '../map/star-map.js';
 
 // Registered under fixed ids so the OpenAPI document names them like the reference document does.
 // An id can be registered only once: reuse these exports instead of declaring the enums again.
@@ -244,6 +246,16 @@ function list<K extends ListField>(
   };
 }
 
+/** An int64 naming a solar system of the map; any other id is a value error (docs/api.md §13). */
+const knownSystem: Codec<bigint> = {
+  parse(input) {
+    const parsed = parseInt64(input);
+    if (!parsed.ok) return parsed;
+    return starMap().systemExists(Number(parsed.value)) ? parsed : fail(valueError('unknown solar system'));
+  },
+  doc: int64Doc(),
+};
+
 const money = finiteNonNegative();
 /** Blueprint runs (−1: an original), ME and TE bounds, and ids, as every route parses them. */
 export const runs = int64({ ge: -1n });
@@ -277,6 +289,12 @@ const PARAMS: readonly ParamDef[] = [
   scalar('size', 'size', boundedInt(1, 100), 50, 'Number of contracts per page.'),
   scalar('sort_by', 'sortBy', oneOf(SORT_FIELDS, sortFieldSchema), 'date_issued', 'Field to sort by.'),
   scalar('sort_direction', 'sortDirection', oneOf(SORT_DIRECTIONS, sortDirectionSchema), 'desc', 'Sort direction.'),
+  // Extensions, after the upstream parameters (their errors come after the upstream ones).
+  scalar('max_jumps', 'maxJumps', id, null, 'At most this many stargate jumps from the start to the end system (an unknown route never matches).'),
+  scalar('highsec_route', 'highsecRoute', laxBoolean, null, 'true: a route through high-sec systems only exists; false: none does.'),
+  scalar('min_reward_per_jump', 'minRewardPerJump', money, null, 'Minimum courier reward per jump (inclusive).'),
+  scalar('near_system_id', 'nearSystemId', knownSystem, null, 'A solar system: the start system is within max_jumps_from jumps of it.'),
+  scalar('max_jumps_from', 'maxJumpsFrom', boundedInt(0, MAX_JUMPS_WITHIN), null, 'Jumps from near_system_id (default 0: that system only).'),
 ];
 
 /**

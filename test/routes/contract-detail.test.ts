@@ -13,6 +13,8 @@ const CONTRACT_KEYS = [
   'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume', 'start_location_name',
   'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at', 'is_ship_contract',
   'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
+  // Extensions (docs/api.md §13), after the upstream fields.
+  'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump',
 ];
 /** The 13 item fields of docs/api.md §9, in the table's order. */
 const ITEM_KEYS = [
@@ -170,7 +172,7 @@ describe('GET /contracts/{contract_id} — derived fields (docs/api.md §8)', ()
 });
 
 describe('GET /contracts/{contract_id} — body (docs/api.md §9)', () => {
-  it('the 28 list fields with the list row values, plus every item, offered and requested, by record_id (case 47)', async () => {
+  it('the 28 list fields and the extension fields with the list row values, plus every item, offered and requested, by record_id (case 47)', async () => {
     const response = await t.app.inject({ url: '/contracts/401' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');

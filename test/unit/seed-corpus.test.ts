@@ -339,3 +339,22 @@ describe('referenceRows', () => {
     expect(time(character.expires_at)).toBe(NOW.getTime() + 7 * DAY);
   });
 });
+
+describe('generateCorpus couriers (docs/api.md §13)', () => {
+  const couriers = collect(generateCorpus({ contracts: 40_000, seed: 3, now: NOW, sde })).contracts.filter((row) => row.type === 'courier');
+
+  it('go between real stations, never to their own start; some to low-sec, some to structures; routes stored as the sync would', () => {
+    expect(couriers.length).toBeGreaterThan(100);
+    for (const row of couriers) {
+      if (row.start_location_id !== null) expect(row.end_location_id, String(row.contract_id)).not.toBe(row.start_location_id);
+      expect(row.route_version).toBe(1);
+      if (row.start_location_system_id === null || row.end_location_system_id === null) expect(row.route_jumps).toBeNull();
+    }
+    const routed = couriers.filter((row) => row.route_jumps !== null);
+    expect(routed.length / couriers.length).toBeGreaterThan(0.6);
+    // Low-sec ends: a route exists, but none through high-sec only.
+    expect(routed.filter((row) => row.route_jumps_highsec === null).length).toBeGreaterThan(0);
+    expect(routed.filter((row) => (row.route_jumps as number) >= 5).length).toBeGreaterThan(0);
+    expect(couriers.filter((row) => (row.end_location_id as number) >= 1e12).length).toBeGreaterThan(0);
+  });
+});
