@@ -159,3 +159,22 @@ export const readinessSchema = z.object({
 });
 
 export const contractIdParamsSchema = z.object({ contract_id: int64() });
+
+const kindStatsSchema = z
+  .object({ count: count(), min: z.number().nullable(), median: z.number().nullable(), max: z.number().nullable() })
+  .meta({ id: 'ContractPriceKindStats', description: 'Unit prices of one kind of closure on one day; the lower median, no interpolation.' });
+
+export const contractPricesResponseSchema = z
+  .object({
+    type_id: int64(),
+    type_name: z.string().nullable(),
+    current: z
+      .object({ count: count(), min: z.number().nullable(), p25: z.number().nullable(), median: z.number().nullable() })
+      .meta({ id: 'ContractPriceCurrent', description: 'Unit prices of the live single-type offers matching the parameters (rank ceil(q·n)).' }),
+    history: z.array(
+      z
+        .object({ date: z.string().meta({ format: 'date' }), gone_early: kindStatsSchema, expired: kindStatsSchema })
+        .meta({ id: 'ContractPriceDay', description: 'One UTC day with at least one observation.' }),
+    ),
+  })
+  .meta({ id: 'ContractPricesResponse', description: 'Contract prices of one item type: live offers now and closed ones per day.' });

@@ -44,7 +44,7 @@ const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(issue: ValidationIssue): Parsed<T> => ({ ok: false, issue });
 
 /** How one raw string becomes a value, and how that value is documented. */
-interface Codec<T> {
+export interface Codec<T> {
   parse(input: string): Parsed<T>;
   doc: z.ZodType;
 }
@@ -87,7 +87,7 @@ function int64(bounds: { ge?: bigint } = {}): Codec<bigint> {
 }
 
 /** An integer with small bounds on both sides, delivered as a JS number (e.g. a page size). */
-function boundedInt(ge: number, le: number): Codec<number> {
+export function boundedInt(ge: number, le: number): Codec<number> {
   return {
     parse(input) {
       const parsed = parseInt64(input);
@@ -117,7 +117,7 @@ function finiteNonNegative(): Codec<number> {
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
-const laxBoolean: Codec<boolean> = {
+export const laxBoolean: Codec<boolean> = {
   parse(input) {
     const word = input.toLowerCase();
     if (TRUE_WORDS.has(word)) return ok(true);
@@ -150,13 +150,51 @@ function searchText(min: number, max: number): Codec<string> {
   };
 }
 
-const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+export const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 const compareContractType = (a: ContractType, b: ContractType): number =>
   CONTRACT_TYPES.indexOf(a) - CONTRACT_TYPES.indexOf(b);
 
 function dedupeSorted<T>(values: readonly T[], compare: (a: T, b: T) => number): T[] {
   return [...new Set(values)].sort(compare);
 }
+
+/**
+ * One scalar query parameter (docs/api.md §6.2): the last occurrence wins and is the only one
+ * validated; absent → `fallback`; an error is appended to `errors` at `["query", name]`.
+ */
+export function readScalar<T>(name: string, codec: Codec<T>, raw: string | string[] | undefined, fallback: T, errors: ValidationErrorItem[]): T {
+  const input = Array.isArray(raw) ? raw.at(-1) : raw;
+  if (input === undefined) return fallback;
+  const parsed = codec.parse(input);
+  if (parsed.ok) return parsed.value;
+  errors.push(toErrorItem(parsed.issue, ['query', name], input));
+  return fallback;
+}
+
+/**
+ * One list query parameter (docs/api.md §6.2): each occurrence is an element, errors at
+ * `["query", name, index]`; absent → null; values de-duplicated and sorted.
+ */
+export function readList<T>(
+  name: string,
+  codec: Codec<T>,
+  compare: (a: T, b: T) => number,
+  raw: string | string[] | undefined,
+  errors: ValidationErrorItem[],
+): T[] | null {
+  const inputs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  if (inputs.length === 0) return null;
+  const values: T[] = [];
+  inputs.forEach((input, index) => {
+    const parsed = codec.parse(input);
+    if (parsed.ok) values.push(parsed.value);
+    else errors.push(toErrorItem(parsed.issue, ['query', name, index], input));
+  });
+  return dedupeSorted(values, compare);
+}
+
+/** The raw value of `name` in a parsed query string: own keys only (a plain object's prototype answers `constructor`). */
+export const rawParam = (raw: RawQuery, name: string) => (Object.hasOwn(raw, name) ? raw[name] : undefined);
 
 type Field = keyof ContractListParams;
 type ListField = { [K in Field]: ContractListParams[K] extends unknown[] | null ? K : never }[Field];
@@ -186,15 +224,7 @@ function scalar<K extends ScalarField>(
   return {
     name,
     field,
-    read(raw, errors) {
-      // Repeated scalars: the last occurrence wins and is the only one validated (docs/api.md §6.2).
-      const input = Array.isArray(raw) ? raw.at(-1) : raw;
-      if (input === undefined) return fallback;
-      const parsed = codec.parse(input);
-      if (parsed.ok) return parsed.value;
-      errors.push(toErrorItem(parsed.issue, ['query', name], input));
-      return fallback;
-    },
+    read: (raw, errors) => readScalar(name, codec, raw, fallback, errors),
     normalize: (value) => value,
     doc: (docDefault === null ? codec.doc.optional() : codec.doc.default(docDefault)).describe(description),
   };
@@ -210,17 +240,7 @@ function list<K extends ListField>(
   return {
     name,
     field,
-    read(raw, errors) {
-      const inputs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-      if (inputs.length === 0) return null;
-      const values: Element<K>[] = [];
-      inputs.forEach((input, index) => {
-        const parsed = codec.parse(input);
-        if (parsed.ok) values.push(parsed.value);
-        else errors.push(toErrorItem(parsed.issue, ['query', name, index], input));
-      });
-      return dedupeSorted(values, compare);
-    },
+    read: (raw, errors) => readList(name, codec, compare, raw, errors),
     normalize: (value) => (Array.isArray(value) ? dedupeSorted(value as Element<K>[], compare) : value),
     doc: z.array(codec.doc).optional().describe(description),
   };
@@ -237,9 +257,10 @@ const knownSystem: Codec<bigint> = {
 };
 
 const money = finiteNonNegative();
-const runs = int64({ ge: -1n });
-const efficiency = int64({ ge: 0n });
-const id = int64();
+/** Blueprint runs (−1: an original), ME and TE bounds, and ids, as every route parses them. */
+export const runs = int64({ ge: -1n });
+export const efficiency = int64({ ge: 0n });
+export const id = int64();
 const ITEM_BOUND_NOTE = 'satisfied by one offered item together with the other bound of its family';
 
 // §6.1 order: it is also the order in which errors are reported.
@@ -283,11 +304,7 @@ const PARAMS: readonly ParamDef[] = [
 export function parseContractListQuery(raw: RawQuery): ContractListParams {
   const errors: ValidationErrorItem[] = [];
   const params: Record<string, unknown> = {};
-  for (const def of PARAMS) {
-    // Own keys only: the raw object may be a plain object whose prototype answers `constructor` etc.
-    const value = Object.hasOwn(raw, def.name) ? raw[def.name] : undefined;
-    params[def.field] = def.read(value, errors);
-  }
+  for (const def of PARAMS) params[def.field] = def.read(rawParam(raw, def.name), errors);
   if (errors.length > 0) throw new RequestValidationError(errors);
   return params as unknown as ContractListParams;
 }
@@ -311,8 +328,16 @@ export function canonicalQueryKey(params: ContractListParams): string {
  * @throws RequestValidationError at `["path","contract_id"]`.
  */
 export function parseContractIdParam(raw: string): bigint {
+  return parseInt64PathParam('contract_id', raw);
+}
+
+/**
+ * Parses an int64 path parameter (an id: any int64 is valid, unknown ones are simply not found).
+ * @throws RequestValidationError at `["path", name]`.
+ */
+export function parseInt64PathParam(name: string, raw: string): bigint {
   const parsed = parseInt64(raw);
-  if (!parsed.ok) throw new RequestValidationError([toErrorItem(parsed.issue, ['path', 'contract_id'], raw)]);
+  if (!parsed.ok) throw new RequestValidationError([toErrorItem(parsed.issue, ['path', name], raw)]);
   return parsed.value;
 }
 

@@ -16,7 +16,7 @@ import { unavailableFor } from './service-errors.js';
 import { createSingleFlight } from './single-flight.js';
 import type { SqlReads } from './sql-reads.js';
 
-export type CachedRoute = 'list' | 'detail' | 'taxonomy';
+export type CachedRoute = 'list' | 'detail' | 'taxonomy' | 'contract_prices';
 /**
  * The request's AbortSignal, asked for only when database work begins: making one costs an
  * AbortController and a listener, which answers from memory never need.

@@ -272,7 +272,7 @@ export async function closeRegion(
       return 'held';
     }
     const horizon = possiblyTruncated && snapshotIds.length > 0 ? snapshotIds.reduce((max, id) => (id > max ? id : max)) : null;
-    const closed = await deps.repo.closeMissing(tx, regionId, snapshotIds, snapshotAt, horizon);
+    const { closed } = await deps.repo.closeMissing(tx, regionId, snapshotIds, snapshotAt, horizon);
     counters.contractsClosed += closed;
     await deps.repo.finishRegionSnapshot(tx, {
       regionId,

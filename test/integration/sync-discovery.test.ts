@@ -413,7 +413,7 @@ describe('discovery (docs/sync.md §5.1) against the fake ESI', () => {
       expect(t.logs.some((l) => l.run_id === result.runId && String(l.msg).includes('inconsistent'))).toBe(false);
       expect(await regionRun(result.runId, R)).toMatchObject({ outcome: 'success', contracts_new: 1, contracts_closed: 1 });
       expect(await count(sql`region_id = ${R} AND closed_at IS NOT NULL`)).toBe(1);
-      expect(await count(sql`contract_id = ${gone} AND close_reason = 'gone'`)).toBe(1);
+      expect(await count(sql`contract_id = ${gone} AND close_reason = 'gone_early'`)).toBe(1);
       expect(await count(sql`contract_id = ${fresh}`)).toBe(1);
     });
 

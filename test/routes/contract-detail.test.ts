@@ -83,7 +83,7 @@ beforeAll(async () => {
       // Case 49.
       { contractId: 490, title: '  WTS Rifter  ', items: null },
       { contractId: 491, items: [{ typeId: 587 }], dateExpired: new Date(NOW.getTime() - days(2)) },
-      { contractId: 492, items: [{ typeId: 621 }], closedAt: new Date(NOW.getTime() - days(1)), closeReason: 'gone' },
+      { contractId: 492, items: [{ typeId: 621 }], closedAt: new Date(NOW.getTime() - days(1)), closeReason: 'gone_early' },
       { contractId: 501, items: [{ typeId: 587, recordId: 4_000_000_001, quantity: 2 }] },
       { contractId: 502, items: [{ typeId: 34, recordId: 4_000_000_001, quantity: 5000 }] },
     ],

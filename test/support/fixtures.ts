@@ -167,7 +167,7 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       first_seen_at: (spec.lastSeenAt ?? new Date(now.getTime() - HOUR)).toISOString(),
       last_seen_at: (spec.lastSeenAt ?? new Date(now.getTime() - HOUR)).toISOString(),
       closed_at: spec.closedAt ? spec.closedAt.toISOString() : null,
-      close_reason: spec.closeReason ?? (spec.closedAt ? 'gone' : null),
+      close_reason: spec.closeReason ?? (spec.closedAt ? 'gone_early' : null),
       start_location_system_id: spec.startLocationSystemId !== undefined ? spec.startLocationSystemId : (startStation?.systemId ?? null),
       end_location_system_id: endStation?.systemId ?? null,
       // What the sync's route step stores once both systems are known.

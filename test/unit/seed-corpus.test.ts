@@ -226,6 +226,7 @@ describe('generateCorpus rows', () => {
     const now = NOW.getTime();
     let closed = 0;
     let expiredOpen = 0;
+    const reasons = new Set<string>();
     for (const row of corpus.contracts) {
       const issued = time(row.date_issued);
       const expired = time(row.date_expired);
@@ -240,7 +241,9 @@ describe('generateCorpus rows', () => {
         const closedAt = time(row.closed_at);
         expect(closedAt).toBeLessThanOrEqual(now);
         expect(closedAt).toBeGreaterThanOrEqual(time(row.last_seen_at));
-        expect(row.close_reason).toBe(expired <= closedAt ? 'expired' : 'gone');
+        // Left within 10 minutes of its expiry (or after it) → expired, else gone early (extensions §4.1).
+        expect(row.close_reason).toBe(closedAt >= expired - 10 * 60_000 ? 'expired' : 'gone_early');
+        reasons.add(row.close_reason as string);
       } else {
         expect(row.close_reason).toBeNull();
         expect(expired).toBeGreaterThan(time(row.last_seen_at));
@@ -248,6 +251,7 @@ describe('generateCorpus rows', () => {
       }
     }
     expect(closed / corpus.contracts.length).toBeGreaterThan(0.03);
+    expect([...reasons].sort()).toEqual(['expired', 'gone_early']);
     expect(closed / corpus.contracts.length).toBeLessThan(0.07);
     expect(expiredOpen).toBeGreaterThan(0);
   });
