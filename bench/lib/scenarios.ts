@@ -7,7 +7,7 @@ import { canonicalQueryKey, parseContractListQuery, type RawQuery } from '../../
 import type { CorpusFacts } from './corpus.js';
 import { prng } from './load.js';
 
-export type ScenarioKind = 'list' | 'detail' | 'taxonomy';
+export type ScenarioKind = 'list' | 'detail' | 'taxonomy' | 'prices';
 
 export interface ReadScenario {
   readonly id: string;
@@ -197,6 +197,14 @@ export function buildScenarios(facts: CorpusFacts, mixedCount: number): Scenario
       paths: [],
       nextId: () => ids[Math.floor(random() * ids.length)]!,
       ceilingTarget: false,
+    },
+    {
+      id: 'price_history',
+      title: 'price history of a common type, 30 days',
+      kind: 'prices',
+      cacheable: true,
+      paths: [`/types/${facts.typeIds[0] ?? 587}/contract-prices?days=30`],
+      ceilingTarget: true,
     },
     { id: 'taxonomy', title: 'taxonomy', kind: 'taxonomy', cacheable: true, paths: ['/contracts/taxonomy'], ceilingTarget: true },
     { id: 'mixed', title: 'mixed (every request a new filter combination)', kind: 'list', cacheable: false, paths: mixedQueries(facts, mixedCount), ceilingTarget: false },

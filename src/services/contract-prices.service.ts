@@ -61,6 +61,32 @@ export function contractPricesBody(typeId: bigint, typeName: string | null, curr
   };
 }
 
+/**
+ * One read-only REPEATABLE READ snapshot: the generation and everything the body shows (null body:
+ * the type is unknown). The benchmark's data floor replays exactly this.
+ */
+export function readContractPrices(
+  deps: Pick<ContractPricesServiceDeps, 'db' | 'repository' | 'readGeneration'>,
+  params: ContractPriceParams,
+  liveAt: Date,
+): Promise<{ generation: number; body: string | null }> {
+  const today = utcDay(liveAt.getTime());
+  const firstDay = utcDay(liveAt.getTime() - (params.days - 1) * DAY_MS);
+  return deps.db.transaction(
+    async (tx) => {
+      const [generation, typeName, current, history] = await Promise.all([
+        deps.readGeneration(tx),
+        deps.repository.typeName(tx, params.typeId),
+        deps.repository.current(tx, params, liveAt),
+        deps.repository.history(tx, params, firstDay, today),
+      ]);
+      if (typeName === undefined) return { generation, body: null };
+      return { generation, body: JSON.stringify(contractPricesBody(params.typeId, typeName, current, history)) };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
 export function createContractPricesService(deps: ContractPricesServiceDeps) {
   const keyPrefix = `hangar-bay:api:v1:${deps.cacheNamespace ?? 'default'}:contract_prices`;
 
@@ -74,25 +100,6 @@ export function createContractPricesService(deps: ContractPricesServiceDeps) {
       deps.onCacheError?.(error);
       return null;
     }
-  }
-
-  /** One read-only REPEATABLE READ snapshot: the generation and everything the body shows. */
-  function read(params: ContractPriceParams, liveAt: Date): Promise<{ generation: number; body: string | null }> {
-    const today = utcDay(liveAt.getTime());
-    const firstDay = utcDay(liveAt.getTime() - (params.days - 1) * DAY_MS);
-    return deps.db.transaction(
-      async (tx) => {
-        const [generation, typeName, current, history] = await Promise.all([
-          deps.readGeneration(tx),
-          deps.repository.typeName(tx, params.typeId),
-          deps.repository.current(tx, params, liveAt),
-          deps.repository.history(tx, params, firstDay, today),
-        ]);
-        if (typeName === undefined) return { generation, body: null };
-        return { generation, body: JSON.stringify(contractPricesBody(params.typeId, typeName, current, history)) };
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
   }
 
   return {
@@ -111,7 +118,7 @@ export function createContractPricesService(deps: ContractPricesServiceDeps) {
       if (hit) return answer(hit, knownTag);
       let result: { generation: number; body: string | null };
       try {
-        result = await deps.admission.run(() => read(params, liveAt), aborted?.());
+        result = await deps.admission.run(() => readContractPrices(deps, params, liveAt), aborted?.());
       } catch (error) {
         throw unavailableFor(error) ?? error;
       }
