@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { createContainer } from './container.js';
 import { prepareDatabase } from './infrastructure.js';
 import { createLogger, loggableError } from './logger.js';
+import { BIDS_TICK_SECONDS } from './sync/bids.js';
 import { syncSchedule } from './sync/scheduler.js';
 
 const config = loadConfigOrExit();
@@ -26,7 +27,11 @@ const app = await buildApp({
 
 if (roleSyncs(config.role)) {
   const sync = container.createSync();
-  await app.register(syncSchedule, { runner: sync.runner, intervalSeconds: config.aggregationIntervalSeconds });
+  await app.register(syncSchedule, {
+    runner: sync.runner,
+    intervalSeconds: config.aggregationIntervalSeconds,
+    bids: { poll: () => sync.runner.pollBids(), intervalSeconds: BIDS_TICK_SECONDS },
+  });
 }
 
 let shuttingDown = false;

@@ -98,6 +98,19 @@ export const contracts = pgTable(
     rewardPerJump: doublePrecision('reward_per_jump').generatedAlwaysAs(
       sql`CASE WHEN type = 'courier' AND reward IS NOT NULL AND route_jumps IS NOT NULL THEN reward / GREATEST(route_jumps, 1) END`,
     ),
+    // Auction bids (docs/extensions.md §2): what the API shows, kept equal to contract_bids in the
+    // transaction that writes them. bid_count null = never fetched, 0 = fetched and none.
+    currentBid: doublePrecision('current_bid'),
+    bidCount: integer('bid_count'),
+    bidsCheckedAt: instant('bids_checked_at'),
+    // Bids polling state: null for every type but auctions, else 'pending' (never fetched),
+    // 'fetched' or 'terminal' (E9 answered 204/403/404: never polled again). bids_next_poll_at is
+    // the previous response's expiry (or the backoff after a failure); null = due at once.
+    bidsStatus: text('bids_status'),
+    bidsHttpStatus: smallint('bids_http_status'),
+    bidsEtag: text('bids_etag'),
+    bidsNextPollAt: instant('bids_next_poll_at'),
+    bidsAttempts: integer('bids_attempts').notNull().default(0),
     // The API's segment key: stored types outside the enum count and filter as 'unknown'.
     segment: text('segment').generatedAlwaysAs(
       sql`CASE WHEN type IN ('item_exchange', 'auction', 'courier', 'loan') THEN type ELSE 'unknown' END`,
@@ -147,6 +160,10 @@ export const contracts = pgTable(
     index('contracts_items_queue_idx')
       .on(t.dateIssued.desc(), t.contractId.desc())
       .where(sql`closed_at IS NULL AND items_status = 'pending'`),
+    // The due-bids queue: live auctions whose bids are still polled, ending soonest first.
+    index('contracts_bids_queue_idx')
+      .on(t.dateExpired, t.contractId)
+      .where(sql`closed_at IS NULL AND type = 'auction' AND bids_status IN ('pending', 'fetched')`),
     index('contracts_enrichment_queue_idx')
       .on(t.enrichmentStatus, t.enrichmentVersion)
       .where(sql`items_status = 'fetched'`),
@@ -197,6 +214,24 @@ export const contractItems = pgTable(
       .on(t.timeEfficiency, t.contractId)
       .where(sql`is_included AND time_efficiency IS NOT NULL`),
   ],
+);
+
+/**
+ * Bids on public auctions (docs/extensions.md §2), keyed as ESI promises: bid_id within its
+ * contract. Upserted idempotently and never deleted while the contract is stored; retention
+ * deletes them with it.
+ */
+export const contractBids = pgTable(
+  'contract_bids',
+  {
+    contractId: id('contract_id')
+      .notNull()
+      .references(() => contracts.contractId, { onDelete: 'cascade' }),
+    bidId: id('bid_id').notNull(),
+    amount: doublePrecision('amount').notNull(),
+    dateBid: instant('date_bid').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.bidId] })],
 );
 
 export const esiTypes = pgTable('esi_types', {

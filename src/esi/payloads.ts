@@ -81,8 +81,17 @@ const itemRowSchema = z
     timeEfficiency: row.time_efficiency,
   }));
 
+const bidRowSchema = z
+  .object({
+    bid_id: id,
+    amount: z.number(),
+    date_bid: dateTime,
+  })
+  .transform((row) => ({ bidId: row.bid_id, amount: row.amount, dateBid: row.date_bid }));
+
 export type ListingRow = z.output<typeof listingRowSchema>;
 export type ItemRow = z.output<typeof itemRowSchema>;
+export type BidRow = z.output<typeof bidRowSchema>;
 
 export type ParsedListingRow =
   | { readonly ok: true; readonly row: ListingRow }
@@ -92,6 +101,10 @@ export type ParsedListingRow =
 export type ParsedItemRow =
   | { readonly ok: true; readonly row: ItemRow }
   | { readonly ok: false; readonly recordId: number | null; readonly field: string; readonly reason: string };
+
+export type ParsedBidRow =
+  | { readonly ok: true; readonly row: BidRow }
+  | { readonly ok: false; readonly bidId: number | null; readonly field: string; readonly reason: string };
 
 function firstIssue(error: z.ZodError): { field: string; reason: string } {
   const issue = error.issues[0];
@@ -117,6 +130,13 @@ export function parseItemRow(raw: unknown): ParsedItemRow {
   const result = itemRowSchema.safeParse(raw);
   if (result.success) return { ok: true, row: result.data };
   return { ok: false, recordId: usableId(raw, 'record_id'), ...firstIssue(result.error) };
+}
+
+/** One E9 row; an invalid row is skipped on its own, the contract's other bids are kept (docs/extensions.md §2). */
+export function parseBidRow(raw: unknown): ParsedBidRow {
+  const result = bidRowSchema.safeParse(raw);
+  if (result.success) return { ok: true, row: result.data };
+  return { ok: false, bidId: usableId(raw, 'bid_id'), ...firstIssue(result.error) };
 }
 
 /** E3 response. `category` is kept raw: a new category must not fail a whole names chunk. */

@@ -7,6 +7,7 @@
 export type EsiRoute =
   | 'contracts_public'
   | 'contracts_items'
+  | 'contracts_bids'
   | 'universe_names'
   | 'universe_stations'
   | 'universe_types'

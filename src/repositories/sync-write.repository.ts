@@ -12,8 +12,8 @@ import { insertObservationsOf } from './price-observations.repository.js';
 const NEW_CONTRACT_COLUMNS = [
   'contract_id', 'type', 'title', 'for_corporation', 'issuer_id', 'issuer_corporation_id', 'start_location_id',
   'end_location_id', 'date_issued', 'date_expired', 'price', 'collateral', 'reward', 'volume', 'buyout',
-  'days_to_complete', 'region_id', 'first_seen_at', 'last_seen_at', 'items_status', 'enrichment_status',
-  'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'primary_label_sort', 'composition',
+  'days_to_complete', 'region_id', 'first_seen_at', 'last_seen_at', 'items_status', 'bids_status',
+  'enrichment_status', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'primary_label_sort', 'composition',
   'blueprint_summary', 'search_text',
 ] as const;
 
@@ -69,6 +69,8 @@ function newContractRow(contract: ListingContract, regionId: number, snapshotAt:
     first_seen_at: snapshotAt.toISOString(),
     last_seen_at: snapshotAt.toISOString(),
     items_status: isItemBearing(contract.type) ? 'pending' : 'not_applicable',
+    // Only auctions have bids (docs/extensions.md §2.2); null keeps every other type out of the queue.
+    bids_status: contract.type === 'auction' ? 'pending' : null,
     enrichment_status: 'pending',
     is_ship_contract: false,
     ...derivedColumns(derived),

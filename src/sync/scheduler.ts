@@ -8,6 +8,11 @@ import { loggableError } from '../logger.js';
 export interface SyncScheduleOptions {
   readonly runner: Pick<SyncRunner, 'run' | 'requestStop'>;
   readonly intervalSeconds: number;
+  /**
+   * The light bids job between runs (docs/extensions.md §2.2): `poll` is the runner's `pollBids`,
+   * which takes the run lock and is stopped by a run of this process, so it never holds one up.
+   */
+  readonly bids?: { readonly poll: () => Promise<unknown>; readonly intervalSeconds: number };
 }
 
 /**
@@ -25,6 +30,7 @@ export const syncSchedule = fp(
   async (app: FastifyInstance, options: SyncScheduleOptions) => {
     await app.register(fastifySchedule);
     let current: Promise<unknown> | null = null;
+    let polling: Promise<unknown> | null = null;
     let started = false;
     const task = new AsyncTask(
       'sync',
@@ -40,16 +46,40 @@ export const syncSchedule = fp(
       },
       (error) => app.log.error({ err: loggableError(error) }, 'scheduled sync failed'),
     );
+    const bids = options.bids;
+    const bidsTask = bids
+      ? new AsyncTask(
+          'bids',
+          async () => {
+            // The sync run polls bids itself; a tick during it has nothing to add.
+            if (current !== null) return;
+            polling = bids.poll();
+            try {
+              await polling;
+            } finally {
+              polling = null;
+            }
+          },
+          (error) => app.log.error({ err: loggableError(error) }, 'scheduled bids poll failed'),
+        )
+      : null;
     app.addHook('onReady', async () => {
       app.scheduler.addSimpleIntervalJob(
         new SimpleIntervalJob({ seconds: options.intervalSeconds, runImmediately: true }, task, { id: 'sync', preventOverrun: true }),
       );
+      if (bids && bidsTask) {
+        app.scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ seconds: bids.intervalSeconds }, bidsTask, { id: 'bids', preventOverrun: true }));
+      }
     });
     app.addHook('preClose', async () => {
       app.scheduler.stop();
-      if (current === null) return;
+      const running = [current, polling].filter((work): work is Promise<unknown> => work !== null);
+      if (running.length === 0) return;
       options.runner.requestStop();
-      await Promise.race([current.catch(() => {}), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+      await Promise.race([
+        Promise.all(running.map((work) => work.catch(() => {}))),
+        new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref()),
+      ]);
     });
   },
   { name: 'sync-schedule' },

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Executor } from '../db/client.js';
+import { createBidsRepository } from '../repositories/bids.repository.js';
 import { createItemsRepository } from '../repositories/items.repository.js';
+import type { BidsPollOutcome } from './bids.js';
 
 type RegionGaugeRow = {
   region_id: string;
@@ -94,7 +96,44 @@ export function createSyncMetrics(registry: Registry, db: Executor) {
     },
   });
 
+  const bidsPolls = new Counter({
+    name: 'hangar_bay_bids_polls_total',
+    help: 'Auction bid polls by outcome (fetched, not_modified, terminal, failure) and final HTTP status (0: no answer).',
+    labelNames: ['outcome', 'status'] as const,
+    registers: [registry],
+  });
+  const bids = createBidsRepository();
+  let bidsRead: Promise<{ depth: number; oldest: number | null }> | null = null;
+  const readBids = () =>
+    (bidsRead ??= (async () => {
+      const now = new Date();
+      const queue = await bids.queueStatus(db, now);
+      const oldest = queue.oldestDueSince === null ? null : Math.max(0, (now.getTime() - queue.oldestDueSince.getTime()) / 1000);
+      return { depth: queue.due + queue.waiting, oldest };
+    })().finally(() => setTimeout(() => (bidsRead = null), 0)));
+  new Gauge({
+    name: 'hangar_bay_bids_queue_depth',
+    help: 'Live auctions whose bids are due now or backing off after a failed poll.',
+    registers: [registry],
+    async collect() {
+      const queue = await readBids().catch(() => null);
+      if (queue) this.set(queue.depth);
+    },
+  });
+  new Gauge({
+    name: 'hangar_bay_bids_queue_oldest_seconds',
+    help: 'How long the longest-waiting due auction has been due for a bids poll.',
+    registers: [registry],
+    async collect() {
+      const queue = await readBids().catch(() => null);
+      this.set(queue?.oldest ?? 0);
+    },
+  });
+
   return {
+    recordBidsPoll(outcome: BidsPollOutcome, status: number) {
+      bidsPolls.inc({ outcome, status: String(status) });
+    },
     recordRun(outcome: string, seconds: number) {
       runs.inc({ outcome });
       runDuration.observe(seconds);

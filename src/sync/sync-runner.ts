@@ -3,6 +3,7 @@ import type { AppConfig } from '../config.js';
 import type { Database, Executor } from '../db/client.js';
 import { utcDay } from '../domain/price-history.js';
 import type { EsiClient } from '../esi/types.js';
+import type { BidsRepository } from '../repositories/bids.repository.js';
 import type { ItemsRepository } from '../repositories/items.repository.js';
 import type { ResolutionRepository } from '../repositories/resolution.repository.js';
 import type { RetentionRepository } from '../repositories/retention.repository.js';
@@ -15,6 +16,7 @@ import type { ListingPageFetcher } from '../esi/listing-pages.js';
 import { sweepRegion, type ParsedListingRow } from './discovery.js';
 import { healTaxonomy, runEnrichmentCatchUp, runResolutionPhase, type EnrichmentDeps } from './enrichment.js';
 import { runItemsPhase, type ParsedItemRow } from './items.js';
+import { bidLanes, createItemsActivity, emptyBidsCounters, ITEMS_IDLE, runBidsPhase, type BidsCounters, type BidsDeps, type ItemsActivity } from './bids.js';
 import type { RunLock } from './lock.js';
 import { emptyRegionCounters, emptyRunCounters, StopRun, type RegionOutcome, type RunCounters, type RunOutcome, type RunTrigger } from './model.js';
 import type { SyncMetrics } from './sync-metrics.js';
@@ -32,6 +34,7 @@ export interface SyncRunnerDeps {
   readonly syncWrites: SyncWriteRepository;
   readonly syncRuns: SyncRunsRepository;
   readonly items: ItemsRepository;
+  readonly bids: BidsRepository;
   readonly resolution: ResolutionRepository;
   readonly universe: UniverseRepository;
   readonly retention: RetentionRepository;
@@ -65,6 +68,10 @@ export type SyncProgress =
   | { phase: 'resolution' | 'enrichment' | 'retention' }
   | { phase: 'items'; done: number; total: number };
 
+export type BidsPollResult =
+  | { readonly kind: 'skipped'; readonly reason: 'run_active' | 'nothing_due' | 'lock_held' | 'lock_unavailable' | 'downtime' }
+  | { readonly kind: 'polled'; readonly counters: BidsCounters; readonly detail: string | null };
+
 export type RunResult =
   | { readonly kind: 'skipped'; readonly reason: 'lock_held' | 'lock_unavailable' | 'downtime' }
   | { readonly kind: 'finished'; readonly runId: number; readonly outcome: RunOutcome; readonly detail: string | null; readonly counters: RunCounters; readonly regions: readonly { regionId: number; outcome: RegionOutcome; detail: string | null }[] };
@@ -88,8 +95,33 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   const random = deps.random ?? Math.random;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let stopRequested = false;
+  // The between-runs bids poll of this process: a run stops it and waits for it (bids never delay a
+  // listing sweep), and it never starts while a run is on.
+  let runActive = false;
+  let bidsPoll: Promise<BidsPollResult> | null = null;
+  let bidsStopRequested = false;
+
+  function bidsDeps(log: Logger, checkpoint: () => void): BidsDeps {
+    return {
+      db: deps.db, esi: deps.esi, bids: deps.bids, syncWrites: deps.syncWrites, concurrency: deps.config.esiMaxConcurrency,
+      now, random, sleep, logger: log, checkpoint, onPoll: (outcome, status) => deps.metrics?.recordBidsPoll(outcome, status),
+    };
+  }
 
   async function run(options: RunOptions): Promise<RunResult> {
+    runActive = true;
+    try {
+      if (bidsPoll !== null) {
+        bidsStopRequested = true;
+        await bidsPoll.catch(() => {});
+      }
+      return await runLocked(options);
+    } finally {
+      runActive = false;
+    }
+  }
+
+  async function runLocked(options: RunOptions): Promise<RunResult> {
     stopRequested = false;
     if (deps.isDowntime(now())) {
       deps.logger.info({ reason: 'downtime' }, 'sync.skipped');
@@ -106,6 +138,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     const started = performance.now();
     const requestsBefore = deps.esi.requestCount();
     const counters = emptyRunCounters();
+    const bidsCounters = emptyBidsCounters();
     const regionResults: { regionId: number; outcome: RegionOutcome; detail: string | null }[] = [];
     let runId: number;
     try {
@@ -140,8 +173,13 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       checkpoint();
       options.onProgress?.({ phase: 'resolution' });
       await runResolutionPhase(enrichmentDeps);
-      if (!options.skipItems) {
-        checkpoint();
+      checkpoint();
+      // Phase (c): items, with the bids of live auctions alongside (docs/extensions.md §2.2: after
+      // discovery, at most half the budget while items are fetched, polled until the items end).
+      const activity = createItemsActivity();
+      let itemsFailed = false;
+      const itemsWork = (async () => {
+        if (options.skipItems) return;
         const budget = options.itemsBudgetMs === undefined
           ? 0.8 * deps.config.aggregationIntervalSeconds * 1000
           : options.itemsBudgetMs;
@@ -152,13 +190,34 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             db: deps.db, esi: deps.esi, items: deps.items, universe: deps.universe, syncWrites: deps.syncWrites, resolver: deps.resolver,
             parseItemRow: deps.parseItemRow, concurrency: deps.config.esiMaxConcurrency, now, random, sleep, logger: log, checkpoint,
             onUnavailable: (status) => deps.metrics?.recordUnavailable(status),
-            onProgress: (done, total) => options.onProgress?.({ phase: 'items', done, total }),
+            onProgress: (done, total) => {
+              activity.progress();
+              options.onProgress?.({ phase: 'items', done, total });
+            },
           },
           counters,
           deadline,
         );
-        if (counters.itemRows >= BULK_CHANGE_ROWS) await withDbRetry(() => deps.syncWrites.analyze(deps.db, ['contracts', 'contract_items']), sleep);
+      })()
+        .catch((error: unknown) => {
+          itemsFailed = true;
+          throw error;
+        })
+        .finally(() => activity.finish());
+      // Once the items phase failed, the run is over: the bids stop at their next safe point.
+      const bidsCheckpoint = () => {
+        checkpoint();
+        if (itemsFailed) throw new Error('items phase failed');
+      };
+      const bidsWork = runBidsPhase(bidsDeps(log, bidsCheckpoint), bidsCounters, activity, deps.config.esiMaxConcurrency);
+      const [itemsDone, bidsDone] = await Promise.allSettled([itemsWork, bidsWork]);
+      if (itemsDone.status === 'rejected') throw itemsDone.reason;
+      if (bidsDone.status === 'rejected') {
+        // A stop condition stops the run; anything else the bids did wrong is logged, never the run's failure.
+        if (bidsDone.reason instanceof StopRun) throw bidsDone.reason;
+        log.error({ err: loggableError(bidsDone.reason) }, 'bids phase failed');
       }
+      if (counters.itemRows >= BULK_CHANGE_ROWS) await withDbRetry(() => deps.syncWrites.analyze(deps.db, ['contracts', 'contract_items']), sleep);
       checkpoint();
       options.onProgress?.({ phase: 'enrichment' });
       await runEnrichmentCatchUp(enrichmentDeps, null);
@@ -202,7 +261,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     deps.metrics?.recordRun(outcome, seconds);
     deps.metrics?.recordContracts(counters.contractsNew, counters.contractsClosed);
     deps.metrics?.recordItemsFetched(counters.itemsFetched);
-    log.info({ outcome, detail, duration_s: Math.round(seconds * 10) / 10, ...counters }, 'sync.finished');
+    log.info({ outcome, detail, duration_s: Math.round(seconds * 10) / 10, ...counters, bids: bidsCounters }, 'sync.finished');
     return { kind: 'finished', runId, outcome, detail, counters, regions: regionResults };
   }
 
@@ -317,10 +376,63 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     if (deleted > 0) log.info({ deleted }, 'retention deleted old contracts');
   }
 
+  /**
+   * The worker's bids poll between listing runs (docs/extensions.md §2.2): every due live auction's
+   * bids, under the run lock so it never overlaps a run, with no run record. A run of this process
+   * stops it at its next safe point.
+   */
+  async function pollBids(): Promise<BidsPollResult> {
+    if (runActive || bidsPoll !== null) return { kind: 'skipped', reason: 'run_active' };
+    bidsStopRequested = false;
+    const polling = pollBidsLocked();
+    bidsPoll = polling;
+    try {
+      return await polling;
+    } finally {
+      bidsPoll = null;
+    }
+  }
+
+  async function pollBidsLocked(): Promise<BidsPollResult> {
+    if (deps.isDowntime(now())) return { kind: 'skipped', reason: 'downtime' };
+    // Nothing due → no lock taken (a lock costs a connection or a Redis round trip every tick).
+    const next = await deps.bids.nextDueAt(deps.db, now());
+    if (next === null || next > now()) return { kind: 'skipped', reason: 'nothing_due' };
+    const lock = deps.createLock();
+    const acquired = await lock.acquire();
+    if (acquired !== 'acquired') {
+      const reason = acquired === 'held' ? 'lock_held' : 'lock_unavailable';
+      deps.logger.debug({ reason }, 'bids.skipped');
+      return { kind: 'skipped', reason };
+    }
+    const log = deps.logger.child({ bids_poll: true });
+    const counters = emptyBidsCounters();
+    let detail: string | null = null;
+    try {
+      const checkpoint = () => {
+        if (lock.isLost()) throw new StopRun('lock_lost', 'failure');
+        if (stopRequested || bidsStopRequested) throw new StopRun('shutdown', 'partial');
+        if (deps.isDowntime(now())) throw new StopRun('downtime', 'partial');
+      };
+      const itemsPending = (await withDbRetry(() => deps.items.queueStatus(deps.db, now()), sleep)).due > 0;
+      const idle: ItemsActivity = ITEMS_IDLE;
+      await runBidsPhase(bidsDeps(log, checkpoint), counters, idle, bidLanes(deps.config.esiMaxConcurrency, itemsPending));
+    } catch (error) {
+      detail = error instanceof StopRun ? error.detail : error instanceof Error ? error.name : 'error';
+      if (!(error instanceof StopRun)) log.error({ err: loggableError(error) }, 'bids poll failed');
+    } finally {
+      await lock.release();
+    }
+    log.info({ detail, ...counters }, 'bids.polled');
+    return { kind: 'polled', counters, detail };
+  }
+
   return {
     run,
-    /** Asks a running run to stop at its next safe point (shutdown). */
+    pollBids,
+    /** Asks a running run (and a bids poll) to stop at its next safe point (shutdown). */
     requestStop() {
+      bidsStopRequested = true;
       stopRequested = true;
     },
   };

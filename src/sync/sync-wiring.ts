@@ -14,6 +14,7 @@ import { createGovernor } from '../esi/governor.js';
 import { createListingPageFetcher } from '../esi/listing-pages.js';
 import { createRegionListSource } from '../esi/region-list.js';
 import { parseItemRow, parseListingRow } from '../esi/payloads.js';
+import { createBidsRepository } from '../repositories/bids.repository.js';
 import { createItemsRepository } from '../repositories/items.repository.js';
 import { createResolutionRepository } from '../repositories/resolution.repository.js';
 import { createRetentionRepository } from '../repositories/retention.repository.js';
@@ -112,6 +113,7 @@ export function createSyncComponents(options: SyncWiringOptions): SyncComponents
     syncWrites,
     syncRuns: createSyncRunsRepository(),
     items: createItemsRepository(),
+    bids: createBidsRepository(),
     resolution: createResolutionRepository(),
     universe,
     retention: createRetentionRepository(),

@@ -63,6 +63,7 @@ function emptyStats(): FakeEsiStats {
     routes: {},
     early_polls: {},
     early_polls_total: 0,
+    early_bid_polls: 0,
     manners_violations: 0,
     manners: { missing_user_agent: 0, missing_compatibility_date: 0, missing_page: 0 },
     items_bad_type: 0,
@@ -136,6 +137,18 @@ export class Recorder {
 
   rememberPage(regionId: number, page: number, ok: boolean, expires: number): void {
     this.pages.set(`${regionId}:${page}`, { ok, expires });
+  }
+
+  /** Like checkEarly, for an auction's bid pages (E9). */
+  checkEarlyBids(contractId: number, page: number, now: number): boolean {
+    const memory = this.pages.get(`bids:${contractId}:${page}`);
+    const early = memory !== undefined && memory.ok && now < memory.expires;
+    if (early) this.stats.early_bid_polls++;
+    return early;
+  }
+
+  rememberBidsPage(contractId: number, page: number, ok: boolean, expires: number): void {
+    this.pages.set(`bids:${contractId}:${page}`, { ok, expires });
   }
 
   snapshot(regenerations: Record<string, number>): FakeEsiStats {

@@ -3,6 +3,7 @@
  * over HTTP under `/_fake/` (for a fake started with the CLI). The app never calls these.
  */
 import type { ServerResponse } from 'node:http';
+import { visibleBids } from './bids.js';
 import { ITEM_BEARING_TYPES, listingRow } from './contracts.js';
 import { buildItems } from './items.js';
 import type { NameCategory } from './population.js';
@@ -33,6 +34,11 @@ export interface FakeEsiUniverseView {
   contract(id: number): Record<string, unknown> | undefined;
   /** A contract's complete item list (undefined when unknown or not item-bearing). */
   items(id: number): Record<string, unknown>[] | undefined;
+  /**
+   * The bids E9 serves for an auction at the fake's current time (every page, highest amount
+   * first), or undefined for an unknown contract or another type. Gone auctions answer 204, not these.
+   */
+  bids(id: number): Record<string, unknown>[] | undefined;
   /** Contracts whose item lists have 1,001–2,500 rows (option largeItemContracts). */
   largeItemContractIds(): number[];
   /** What E3 answers for an id. */
@@ -126,6 +132,10 @@ export function createControl(env: FakeEnv): FakeEsiControl {
       const record = universe.record(id);
       if (!record || !ITEM_BEARING_TYPES.has(record.type)) return undefined;
       return buildItems(pop, record, universe.itemCount(record));
+    },
+    bids(id) {
+      const record = universe.record(id);
+      return record ? visibleBids(env, record) : undefined;
     },
     largeItemContractIds: () => universe.largeItemContractIds(),
     nameOf: (id) => pop.nameOf(id),

@@ -6,7 +6,7 @@
 import { Rng, mix32, unitHash } from './random.js';
 import type { EsiRouteId, FaultKind, FaultSpec, FaultState } from './types.js';
 
-const ALL: readonly EsiRouteId[] = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'E8'];
+const ALL: readonly EsiRouteId[] = ['E1', 'E2', 'E3', 'E4', 'E5', 'E6', 'E7', 'E8', 'E9'];
 
 const KIND_ROUTES: Readonly<Record<FaultKind, readonly EsiRouteId[]>> = {
   status: ALL,
@@ -19,7 +19,7 @@ const KIND_ROUTES: Readonly<Record<FaultKind, readonly EsiRouteId[]>> = {
   'not-modified': ALL,
   headers: ALL,
   downtime: ALL,
-  'xpages-change': ['E1'],
+  'xpages-change': ['E1', 'E9'],
   'last-modified': ['E1'],
   'duplicate-id': ['E1', 'E2'],
   'page-past-end': ['E1'],
@@ -31,6 +31,7 @@ const KIND_ROUTES: Readonly<Record<FaultKind, readonly EsiRouteId[]>> = {
   'big-items': ['E2'],
   'empty-items': ['E2'],
   'bad-name-id': ['E3'],
+  'bad-bid-row': ['E9'],
 };
 
 /** Faults that pick rows of a listing rather than requests by contract id. */

@@ -73,6 +73,7 @@ function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
     churnRate: options.churnRate ?? 0.02,
     listingCacheSeconds: options.listingCacheSeconds ?? 1800,
     itemsCacheSeconds: options.itemsCacheSeconds ?? 3600,
+    bidsCacheSeconds: options.bidsCacheSeconds ?? 300,
     alignPhase: options.alignPhase ?? false,
     clock: options.clock ?? 'real',
     cacheControl: options.cacheControl ?? 'public',
@@ -90,7 +91,7 @@ function resolveOptions(options: FakeEsiOptions): ResolvedOptions {
     if (!Number.isInteger(resolved[name]) || resolved[name] < 0) throw new Error(`fake ESI: ${name} must be a non-negative integer`);
   }
   if (!(resolved.maxItemsPerContract >= 1)) throw new Error('fake ESI: maxItemsPerContract must be >= 1');
-  if (!(resolved.listingCacheSeconds >= 1 && resolved.itemsCacheSeconds >= 1)) throw new Error('fake ESI: cache periods must be >= 1 s');
+  if (!(resolved.listingCacheSeconds >= 1 && resolved.itemsCacheSeconds >= 1 && resolved.bidsCacheSeconds >= 1)) throw new Error('fake ESI: cache periods must be >= 1 s');
   return resolved;
 }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpDate } from './clock.js';
 import { FaultHook, type RequestInfo } from './faults.js';
 import { errorReply, gzip, type FakeEnv, type Reply } from './reply.js';
+import { bidsPage } from './bids.js';
 import { itemsPage, listingPage } from './routes-contracts.js';
 import { category, group, names, regionList, station, type } from './routes-universe.js';
 import type { EsiRouteId, FaultSpec, LoggedStatus, RequestLogEntry } from './types.js';
@@ -19,6 +20,7 @@ interface RouteDef {
 
 const ROUTES: readonly RouteDef[] = [
   { route: 'E2', pattern: /^\/contracts\/public\/items\/(\d+)$/, method: 'GET' },
+  { route: 'E9', pattern: /^\/contracts\/public\/bids\/(\d+)$/, method: 'GET' },
   { route: 'E1', pattern: /^\/contracts\/public\/(\d+)$/, method: 'GET' },
   { route: 'E3', pattern: /^\/universe\/names$/, method: 'POST' },
   { route: 'E4', pattern: /^\/universe\/stations\/(\d+)$/, method: 'GET' },
@@ -134,7 +136,7 @@ function decide(
   }
   if (!def) return { outcome: normal(errorReply(404, 'Not found')) };
   if (req.method !== def.method) return { outcome: normal(errorReply(405, 'Method not allowed', { allow: def.method })) };
-  const paged = def.route === 'E1' || def.route === 'E2';
+  const paged = def.route === 'E1' || def.route === 'E2' || def.route === 'E9';
   if (paged && entry.query.page === undefined) env.recorder.missingPage();
   const page = entry.query.page === undefined ? 1 : Number(entry.query.page);
   if (!Number.isSafeInteger(page) || page < 1) return { outcome: normal(errorReply(400, 'Invalid page')) };
@@ -151,6 +153,7 @@ function decide(
     return { outcome: normal(errorReply(503, 'The datasource tranquility is temporarily unavailable')), hook };
   }
   if (def.route === 'E1' && env.recorder.checkEarly(id, page, now)) entry.early = true;
+  if (def.route === 'E9' && env.recorder.checkEarlyBids(id, page, now)) entry.early = true;
   const terminal = hook.takeAny(TERMINAL);
   if (terminal?.kind === 'hang' || terminal?.kind === 'reset') return { outcome: { transport: terminal.kind }, hook };
   if (terminal) return { outcome: normal(faultReply(env, terminal)), hook };
@@ -165,6 +168,7 @@ function decide(
     case 'E6': reply = group(env, id); break;
     case 'E7': reply = category(env, id); break;
     case 'E8': reply = regionList(env); break;
+    case 'E9': reply = bidsPage(env, id, page, hook); break;
   }
   const inm = header(req, 'if-none-match');
   if (reply.status === 200 && inm !== undefined && (etagMatches(inm, reply.headers.etag) || hook.take('not-modified'))) {
@@ -286,8 +290,8 @@ async function handle(
     headers,
     route: def?.route ?? 'unknown',
     ...(def?.route === 'E1' ? { regionId: id } : {}),
-    ...(def?.route === 'E2' ? { contractId: id, regionId: env.universe.store.get(id)?.regionId } : {}),
-    ...(def?.route === 'E1' || def?.route === 'E2' ? { page: Number(query.page ?? 1) } : {}),
+    ...(def?.route === 'E2' || def?.route === 'E9' ? { contractId: id, regionId: env.universe.store.get(id)?.regionId } : {}),
+    ...(def?.route === 'E1' || def?.route === 'E2' || def?.route === 'E9' ? { page: Number(query.page ?? 1) } : {}),
     ...(ids !== undefined ? { ids } : {}),
   });
 
@@ -300,9 +304,9 @@ async function handle(
   const { outcome, hook } = decide(env, req, def, id, raw, entry);
   const applied = hook?.applied ?? [];
   const rememberPage = (ok: boolean, expires: number) => {
-    if (def?.route === 'E1' && entry.page !== undefined && Number.isSafeInteger(entry.page)) {
-      env.recorder.rememberPage(id, entry.page, ok, expires);
-    }
+    if (entry.page === undefined || !Number.isSafeInteger(entry.page)) return;
+    if (def?.route === 'E1') env.recorder.rememberPage(id, entry.page, ok, expires);
+    if (def?.route === 'E9') env.recorder.rememberBidsPage(id, entry.page, ok, expires);
   };
   if ('transport' in outcome) {
     rememberPage(false, 0);

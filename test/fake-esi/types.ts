@@ -5,8 +5,8 @@
  */
 import type { ClockMode } from './clock.js';
 
-/** E1–E7 of docs/sync.md §2 and E8 (region ids) of docs/extensions.md §1. */
-export type EsiRouteId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7' | 'E8';
+/** E1–E7 of docs/sync.md §2, E8 (region ids) and E9 (auction bids) of docs/extensions.md §1–2. */
+export type EsiRouteId = 'E1' | 'E2' | 'E3' | 'E4' | 'E5' | 'E6' | 'E7' | 'E8' | 'E9';
 
 export const ROUTE_TEMPLATES: Readonly<Record<EsiRouteId | 'unknown', string>> = {
   E1: 'GET /contracts/public/{region_id}',
@@ -17,6 +17,7 @@ export const ROUTE_TEMPLATES: Readonly<Record<EsiRouteId | 'unknown', string>> =
   E6: 'GET /universe/groups/{group_id}',
   E7: 'GET /universe/categories/{category_id}',
   E8: 'GET /universe/regions',
+  E9: 'GET /contracts/public/bids/{contract_id}',
   unknown: 'unknown route',
 };
 
@@ -29,11 +30,11 @@ export interface FaultMatch {
   route?: EsiRouteId | readonly EsiRouteId[];
   /** Regular expression (source text) tested against the path below the base path. */
   path?: string;
-  /** E1 region; on E2 the contract's listing region. */
+  /** E1 region; on E2 and E9 the contract's listing region. */
   regionId?: number;
-  /** Page query parameter (E1, E2). */
+  /** Page query parameter (E1, E2, E9). */
   page?: number | readonly number[];
-  /** E2 contract; for `bad-type` and `strip-optional` it selects the affected rows instead. */
+  /** E2 or E9 contract; for `bad-type` and `strip-optional` it selects the affected rows instead. */
   contractId?: number | readonly number[];
   times?: number;
   skip?: number;
@@ -74,7 +75,7 @@ export type FaultSpec = FaultMatch &
         limit?: string;
         remaining?: number;
       }
-    | /** E1: X-Pages says N + delta (default 1). */ { kind: 'xpages-change'; delta?: number }
+    | /** E1, E9: X-Pages says N + delta (default 1). */ { kind: 'xpages-change'; delta?: number }
     | /** E1: Last-Modified shifted by offsetSeconds (default -1800). */ {
         kind: 'last-modified';
         offsetSeconds?: number;
@@ -105,6 +106,13 @@ export type FaultSpec = FaultMatch &
     | /** E2: 200 with `[]` (body 'array', default) or no body at all ('none'). */ {
         kind: 'empty-items';
         body?: 'array' | 'none';
+      }
+    | /**
+       * E9: an extra row with an unused bid_id but without `field` (default `amount`), on page 1
+       * unless `page` says otherwise.
+       */ {
+        kind: 'bad-bid-row';
+        field?: 'bid_id' | 'amount' | 'date_bid';
       }
     | /** E3: a chunk containing any of these ids answers `status` (default 404). */ {
         kind: 'bad-name-id';
@@ -165,6 +173,8 @@ export interface FakeEsiOptions {
   churnRate?: number;
   listingCacheSeconds?: number;
   itemsCacheSeconds?: number;
+  /** E9 cache period (default 300, as ESI's x-cached-seconds for bids). */
+  bidsCacheSeconds?: number;
   /** All regions regenerate at startTime and every period after (default: a seeded phase per region). */
   alignPhase?: boolean;
   clock?: ClockMode;
@@ -203,7 +213,7 @@ export interface RequestLogEntry {
   contractId?: number;
   /** E3: the ids of the body. */
   ids?: unknown;
-  /** E1: sent before the page's expiry although the page's last answer was a 200/304. */
+  /** E1/E9: sent before the page's expiry although the page's last answer was a 200/304. */
   early?: boolean;
   /** Fault kinds that affected the request. */
   faults?: string[];
@@ -220,6 +230,8 @@ export interface FakeEsiStats {
   routes: Record<string, RouteStats>;
   early_polls: Record<string, number>;
   early_polls_total: number;
+  /** E9 requests for a page sent before that page's last 200/304 expired (docs/extensions.md §2.2: never). */
+  early_bid_polls: number;
   manners_violations: number;
   manners: { missing_user_agent: number; missing_compatibility_date: number; missing_page: number };
   /** E2 400s: items asked for a courier, loan, unknown or out-of-enum contract. */

@@ -163,6 +163,68 @@ describe('items (E2)', () => {
   });
 });
 
+describe('auction bids (E9, docs/extensions.md §2)', () => {
+  const auctions = (esi: FakeEsi) =>
+    esi.control.universe.contractIds(FORGE).filter((id) => esi.control.universe.contract(id)!.type === 'auction');
+  const bidsPage = (esi: FakeEsi, id: number, n: number, headers?: Record<string, string>) =>
+    call(esi, `/contracts/public/bids/${id}?page=${n}`, { headers });
+  async function allBids(esi: FakeEsi, id: number) {
+    const first = await bidsPage(esi, id, 1);
+    const rows = [...rowsOf(first.json())];
+    for (let p = 2; p <= Number(first.header('x-pages')); p++) rows.push(...rowsOf((await bidsPage(esi, id, p)).json()));
+    return { first, rows };
+  }
+
+  it('serves what control.universe.bids says, growing with the clock; ETag/304 and Expires 300 s; 404 for other types', async () => {
+    const esi = await start({ contracts: 3000 });
+    const ids = auctions(esi);
+    expect(ids.length).toBeGreaterThan(20);
+    let grew = 0;
+    let paged = 0;
+    for (const id of ids) {
+      const { first, rows } = await allBids(esi, id);
+      expect(first.status).toBe(200);
+      expect(rows).toEqual(esi.control.universe.bids(id));
+      expect(Date.parse(first.header('expires')!) - Date.parse(first.header('last-modified')!)).toBe(300_000);
+      for (const row of rows) expect(Object.keys(row).sort()).toEqual(['amount', 'bid_id', 'date_bid']);
+      if (Number(first.header('x-pages')) > 1) paged += 1;
+      const again = await bidsPage(esi, id, 1, { 'if-none-match': first.header('etag')! });
+      expect(again.status).toBe(304);
+    }
+    expect(esi.control.stats().early_bid_polls).toBe(ids.length);
+    const before = new Map(ids.map((id) => [id, esi.control.universe.bids(id)!.length]));
+    esi.control.advance(86_400);
+    for (const id of ids) {
+      const now = esi.control.universe.bids(id);
+      if (now && now.length > before.get(id)!) grew += 1;
+    }
+    expect(grew).toBeGreaterThan(0);
+    expect(paged).toBeGreaterThan(0);
+    const exchange = esi.control.universe.contractIds(FORGE).find((id) => esi.control.universe.contract(id)!.type === 'item_exchange')!;
+    expect((await bidsPage(esi, exchange, 1)).status).toBe(404);
+    expect(esi.control.universe.bids(exchange)).toBeUndefined();
+  });
+
+  it('204 once an auction is accepted or expired, 404 an hour later; faults: 403, a bad row, X-Pages change', async () => {
+    const esi = await start();
+    const [open, other] = auctions(esi);
+    esi.control.removeContracts([open!]);
+    expect((await bidsPage(esi, open!, 1)).status).toBe(204);
+    esi.control.advance(3601);
+    expect((await bidsPage(esi, open!, 1)).status).toBe(404);
+
+    esi.control.addFault({ kind: 'status', route: 'E9', status: 403, contractId: other!, times: 1 });
+    expect((await bidsPage(esi, other!, 1)).status).toBe(403);
+    esi.control.addFault({ kind: 'bad-bid-row', contractId: other!, times: 1 });
+    const bad = rowsOf((await bidsPage(esi, other!, 1)).json());
+    expect(bad.slice(0, -1)).toEqual(esi.control.universe.bids(other!)!.slice(0, 1000));
+    expect(bad.at(-1)).not.toHaveProperty('amount');
+    esi.control.addFault({ kind: 'xpages-change', route: 'E9', page: 1, times: 1 });
+    const shifted = await bidsPage(esi, other!, 1);
+    expect(Number(shifted.header('x-pages'))).toBe(Math.max(1, Math.ceil(esi.control.universe.bids(other!)!.length / 1000)) + 1);
+  });
+});
+
 describe('E8 region ids and the all-regions universe (docs/extensions.md §1)', () => {
   it('lists the universe\'s regions plus wormhole, Abyssal and special ones, with ETag, Expires 11:05 UTC and 304', async () => {
     const esi = await start({ regions: 3 });

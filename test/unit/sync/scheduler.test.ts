@@ -68,3 +68,43 @@ describe('the sync schedule', () => {
     expect(scripted.starts).toHaveLength(1);
   });
 });
+
+describe('the bids job between runs (docs/extensions.md §2.2)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('polls every bids interval, never while a sync run is on, and closing waits for a running poll', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const scripted = scriptedRunner([150_000, 10_000]);
+    const polls: number[] = [];
+    let pollsRunning = 0;
+    let overlapped = false;
+    const poll = async () => {
+      polls.push(Date.now());
+      pollsRunning += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      pollsRunning -= 1;
+    };
+    const run = scripted.runner.run;
+    scripted.runner.run = async (options) => {
+      if (pollsRunning > 0) overlapped = true;
+      return run(options);
+    };
+    const app = Fastify();
+    await app.register(syncSchedule, { runner: scripted.runner, intervalSeconds: 600, bids: { poll, intervalSeconds: 60 } });
+    await app.ready();
+    await vi.advanceTimersByTimeAsync(400_000);
+    // The 60 s and 120 s ticks fell inside the 150 s startup run; then one poll a minute.
+    expect(polls).toEqual([180_000, 240_000, 300_000, 360_000]);
+    expect(overlapped).toBe(false);
+    await vi.advanceTimersByTimeAsync(20_000 + 1_000);
+    expect(pollsRunning).toBe(1);
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(closed).toBe(false);
+    expect(scripted.stopRequests()).toBe(1);
+    await vi.advanceTimersByTimeAsync(4_000);
+    await closing;
+    expect(closed).toBe(true);
+  });
+});
