@@ -17,6 +17,8 @@ export const SORT_FIELDS = [
   // Extensions (docs/api.md §13): nullable, nulls last like every sort.
   'reward_per_jump',
   'route_jumps',
+  // An auction's current bid, else its price (docs/api.md §14).
+  'current_price',
 ] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 

@@ -21,6 +21,7 @@ const NUMERIC_COLUMNS = [
   'buyout',
   'routeJumps',
   'rewardPerJump',
+  'currentPrice',
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
@@ -37,6 +38,7 @@ export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
   buyout: 'buyout',
   reward_per_jump: 'rewardPerJump',
   route_jumps: 'routeJumps',
+  current_price: 'currentPrice',
 };
 
 export class ContractColumns {

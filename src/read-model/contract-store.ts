@@ -16,7 +16,7 @@ import { ItemStore } from './item-store.js';
 import { RowStore } from './row-store.js';
 import { SlotLists } from './slot-lists.js';
 import { SearchIndex } from './search-index.js';
-import { comboOf, SlotSpace } from './slot-space.js';
+import { comboOf, comboSegment, SlotSpace } from './slot-space.js';
 import { SortOrders } from './sort-orders.js';
 import { StoredContracts } from './stored-contracts.js';
 
@@ -168,15 +168,17 @@ export class ContractStore {
 
   /**
    * Writes the detail (docs/api.md §9) of an open contract: its list row with its items added, the
-   * SQL path's bytes. False, with nothing written, when the contract is not open here.
+   * SQL path's bytes. False, with nothing written, when the contract is not open here, or is an
+   * auction: its bids (docs/api.md §14) are read from the database, and auctions are few.
    */
   writeDetail(contractId: number, writer: ByteWriter): boolean {
     const slot = this.stored.slotOf(contractId);
-    if (slot === undefined) return false;
+    if (slot === undefined || comboSegment(this.space.comboOfSlot(slot)) === 'auction') return false;
     const row = this.rows.row(slot);
     writer.bytes(row.subarray(0, row.length - 1));
     writer.ascii(',"items":');
     this.items.writeItems(slot, writer);
+    writer.ascii(',"bids":[]');
     writer.byteCodes(CLOSE_BRACE);
     return true;
   }
@@ -273,6 +275,8 @@ export class ContractStore {
     numeric.buyout[slot] = wire.buyout ?? SAFE_NULL;
     numeric.routeJumps[slot] = wire.route_jumps ?? SAFE_NULL;
     numeric.rewardPerJump[slot] = wire.reward_per_jump ?? SAFE_NULL;
+    // contracts.current_price (drizzle/0010): an auction's current bid, else its price.
+    numeric.currentPrice[slot] = (wire.type === 'auction' ? (wire.current_bid ?? wire.price) : wire.price) ?? SAFE_NULL;
     this.columns.setLabel(slot, open.labelSort);
     assignBit(this.bpc, slot, wire.is_blueprint_copy_contract);
     assignBit(this.systemUnknown, slot, wire.start_location_system_id === null);

@@ -6,7 +6,7 @@ import type { ContractListParams, SortField } from '../domain/contract-query.js'
 import type { ContractType } from '../domain/contract-types.js';
 import type { CountBucket } from '../domain/segment-counts.js';
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
-import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
+import { CONTRACT_WIRE_COLUMNS, type RawContractBidRow, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
 import { systemsNear } from '../domain/courier-routes.js';
 import { ITEM_JSON_OBJECT } from './item-json.js';
 import { bigintArray, textArray } from './sql-arrays.js';
@@ -23,6 +23,7 @@ export interface DetailRead {
   readonly generation: number;
   readonly row: RawContractRow | null;
   readonly items: RawContractItemRow[];
+  readonly bids: RawContractBidRow[];
 }
 
 
@@ -38,6 +39,7 @@ const SORT_COLUMNS: Record<SortField, SQL> = {
   buyout: sql`c.buyout`,
   reward_per_jump: sql`c.reward_per_jump`,
   route_jumps: sql`c.route_jumps`,
+  current_price: sql`c.current_price`,
 };
 
 /** LIKE pattern for a substring match in which %, _ and \ are literal characters. */
@@ -175,16 +177,21 @@ export function createContractReadRepository() {
      */
     async detail(executor: Executor, contractId: bigint): Promise<DetailRead> {
       const id = contractId.toString();
-      const rows = await executor.execute<RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null }>(sql`
+      const rows = await executor.execute<
+        RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null; m_bids: RawContractBidRow[] | null }
+      >(sql`
         SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
                (SELECT json_agg(json_build_object(${ITEM_JSON_OBJECT}) ORDER BY i.record_id)
-                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items
+                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items,
+               (SELECT json_agg(json_build_object('bid_id', b.bid_id::text, 'amount', b.amount, 'date_bid', b.date_bid::text)
+                                ORDER BY b.amount DESC, b.bid_id ASC)
+                FROM contract_bids b WHERE b.contract_id = c.contract_id) AS m_bids
         FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ${id}::bigint
         WHERE s.id = 1`);
       const first = rows[0];
-      if (!first) return { generation: 0, row: null, items: [] };
-      const { m_generation: generation, m_items: items, ...row } = first;
-      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [] };
+      if (!first) return { generation: 0, row: null, items: [], bids: [] };
+      const { m_generation: generation, m_items: items, m_bids: bids, ...row } = first;
+      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [], bids: bids ?? [] };
     },
 
     /** Everything GET /contracts/taxonomy shows (docs/api.md §10), read in the caller's snapshot. */

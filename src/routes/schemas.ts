@@ -64,6 +64,9 @@ const contractFields = {
   composition: compositionSummarySchema.nullish(),
   blueprint_summary: blueprintSummarySchema.nullish(),
   // Extensions (additive: the reference document's schemas allow more properties).
+  current_bid: z.number().nullish().describe('Auctions: the highest known bid; null without a known bid and for every other type.'),
+  bid_count: count().nullish().describe('Auctions: the number of known bids (0 once fetched with none); null while never fetched and for every other type.'),
+  bids_checked_at: timestamp().nullish().describe('Auctions: when the bids were last fetched successfully.'),
   end_location_system_id: int64().nullish().describe('Solar system of the end location (NPC stations only).'),
   route_jumps: count().nullish().describe('Fewest stargate jumps from the start to the end system; null when unknown or unreachable.'),
   route_jumps_highsec: count().nullish().describe('Fewest jumps through high-sec systems only; null when there is no such route.'),
@@ -92,8 +95,16 @@ export const contractItemSchema = z
   })
   .meta({ id: 'ContractItemSchema', description: 'An item within a contract.' });
 
+export const contractBidSchema = z
+  .object({ bid_id: int64(), amount: z.number(), date_bid: timestamp() })
+  .meta({ id: 'ContractBid', description: 'A known bid on an auction.' });
+
 export const contractDetailSchema = z
-  .object({ ...contractFields, items: z.array(contractItemSchema).optional().meta({ default: [] }) })
+  .object({
+    ...contractFields,
+    items: z.array(contractItemSchema).optional().meta({ default: [] }),
+    bids: z.array(contractBidSchema).optional().describe('Known bids, amount descending then bid_id ascending; [] for other types.'),
+  })
   .meta({ id: 'ContractDetailSchema', description: 'A single contract with all its items, offered and requested.' });
 
 export const coverageInfoSchema = z

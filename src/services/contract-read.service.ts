@@ -212,8 +212,8 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       const open = deps.model?.detail(Number(contractId));
       if (open) return answer(open.body, tagFor(open.generation), ifNoneMatch);
       const read = async () => {
-        const { generation, row, items } = await deps.sql.detail(contractId);
-        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items)) };
+        const { generation, row, items, bids } = await deps.sql.detail(contractId);
+        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items, bids)) };
       };
       const known = deps.model?.lookup(Number(contractId));
       if (known?.stamp !== undefined) {

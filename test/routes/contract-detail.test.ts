@@ -13,8 +13,8 @@ const CONTRACT_KEYS = [
   'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume', 'start_location_name',
   'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at', 'is_ship_contract',
   'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
-  // Extensions (docs/api.md §13), after the upstream fields.
-  'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump',
+  // Extensions (docs/api.md §13–14), after the upstream fields.
+  'current_bid', 'bid_count', 'bids_checked_at', 'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump',
 ];
 /** The 13 item fields of docs/api.md §9, in the table's order. */
 const ITEM_KEYS = [
@@ -178,13 +178,14 @@ describe('GET /contracts/{contract_id} — body (docs/api.md §9)', () => {
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = response.json() as Body & { items: Item[] };
     expect(validateAgainst('ContractDetailSchema', body)).toBeNull();
-    expect(Object.keys(body)).toStrictEqual([...CONTRACT_KEYS, 'items']);
+    expect(Object.keys(body)).toStrictEqual([...CONTRACT_KEYS, 'items', 'bids']);
 
     const list = await t.app.inject({ url: '/contracts/?size=100' });
     expect(list.statusCode).toBe(200);
     expect(validateAgainst('ContractListResponse', list.json())).toBeNull();
     const row = (list.json().items as Body[]).find((candidate) => candidate.contract_id === 401);
-    const { items, ...fields } = body;
+    const { items, bids, ...fields } = body as typeof body & { bids: unknown[] };
+    expect(bids).toStrictEqual([]);
     expect(fields).toStrictEqual(row);
 
     expect(items).toStrictEqual([

@@ -96,6 +96,8 @@ export interface ContractSpec {
   enrichmentVersion?: number;
   /** Overrides the derived primary label (sorting tests). */
   primaryLabel?: string;
+  /** Auctions: the known bids (the sync's contract_bids rows); absent = never fetched. */
+  bids?: { bidId: number; amount: number; dateBid: Date }[];
 }
 
 function routeColumns(startSystemId: number | null, endSystemId: number | null) {
@@ -118,6 +120,7 @@ function enrich(item: ItemSpec) {
 export function contractRows(specs: readonly ContractSpec[], now: Date) {
   const contracts: Record<string, unknown>[] = [];
   const items: Record<string, unknown>[] = [];
+  const bids: Record<string, unknown>[] = [];
   const categoryNames = new Map(Object.entries(CATEGORIES).map(([id, name]) => [Number(id), name]));
   for (const spec of specs) {
     const type = spec.type ?? 'item_exchange';
@@ -190,7 +193,14 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       composition: derived.composition,
       blueprint_summary: derived.blueprintSummary,
       search_text: derived.searchText,
+      // What the sync's bids step stores (docs/sync.md): the highest bid and the count, once fetched.
+      current_bid: spec.bids && spec.bids.length > 0 ? Math.max(...spec.bids.map((bid) => bid.amount)) : null,
+      bid_count: spec.bids ? spec.bids.length : null,
+      bids_checked_at: spec.bids ? new Date(now.getTime() - HOUR).toISOString() : null,
     });
+    for (const bid of spec.bids ?? []) {
+      bids.push({ contract_id: spec.contractId, bid_id: bid.bidId, amount: bid.amount, date_bid: bid.dateBid.toISOString() });
+    }
     for (const item of enriched) {
       items.push({
         contract_id: spec.contractId,
@@ -211,7 +221,7 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       });
     }
   }
-  return { contracts, items };
+  return { contracts, items, bids };
 }
 
 // Not the seed corpus's CONTRACT_COLUMNS: the items/enrichment attempt and timestamp columns keep their defaults.
@@ -223,13 +233,15 @@ const CONTRACT_COLUMNS = [
   'start_location_name', 'end_location_name', 'items_status', 'items_http_status', 'enrichment_status',
   'enrichment_version', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'primary_label_sort',
   'composition', 'blueprint_summary', 'search_text', 'route_jumps', 'route_jumps_highsec', 'route_version',
+  'current_bid', 'bid_count', 'bids_checked_at',
 ];
 
 /** Inserts the contracts (and their items) and bumps the data generation, as a sync commit would. */
 export async function insertContracts(db: Executor, specs: readonly ContractSpec[], now: Date): Promise<void> {
-  const { contracts, items } = contractRows(specs, now);
+  const { contracts, items, bids } = contractRows(specs, now);
   await bulkWrite(db, contracts, { table: 'contracts', columns: CONTRACT_COLUMNS });
   await bulkWrite(db, items, { table: 'contract_items', columns: ITEM_COLUMNS });
+  await bulkWrite(db, bids, { table: 'contract_bids', columns: ['contract_id', 'bid_id', 'amount', 'date_bid'] });
   await bumpGeneration(db);
 }
 

@@ -285,7 +285,7 @@ describe('parseContractListQuery: request parsing and 422s (cases 1–14)', () =
     // The upstream nine, then the extension sorts (docs/api.md §13).
     const expected =
       "'date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', " +
-      "'days_to_complete', 'buyout', 'reward_per_jump' or 'route_jumps'";
+      "'days_to_complete', 'buyout', 'reward_per_jump', 'route_jumps' or 'current_price'";
     expect(onlyError('sort_by=name')).toEqual({
       type: 'enum',
       loc: ['query', 'sort_by'],
