@@ -22,6 +22,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   state: () => control.state(),
   stats: () => control.stats(),
   total: () => control.stats().total,
+  routeTotal: (route: string) => control.stats().routes[route]?.total ?? 0,
   requests: () => control.requests(),
   resetStats: () => control.resetStats(),
   regionIds: () => control.universe.regionIds(),

@@ -7,9 +7,11 @@ import { clientErrorHandler, frameworkErrorHandler, httpConventions, requestIdFo
 import { httpMetrics } from './plugins/http-metrics.js';
 import { openApi, openApiRoutes } from './plugins/openapi.js';
 import { contractRoutes } from './routes/contracts.routes.js';
+import { contractPricesRoutes } from './routes/contract-prices.routes.js';
 import { opsRoutes } from './routes/ops.routes.js';
 import { rootRoutes } from './routes/root.routes.js';
 import type { ContractReadService } from './services/contract-read.service.js';
+import type { ContractPricesService } from './services/contract-prices.service.js';
 import type { Metrics } from './services/metrics.js';
 import type { ReadinessService } from './services/readiness.service.js';
 import type { StatusService } from './services/status.service.js';
@@ -17,6 +19,7 @@ import type { StatusService } from './services/status.service.js';
 export interface AppDeps {
   readonly config: Pick<AppConfig, 'role' | 'environment' | 'metricsToken' | 'packageVersion'>;
   readonly contractReads: ContractReadService;
+  readonly contractPrices: Pick<ContractPricesService, 'prices'>;
   readonly readiness: Pick<ReadinessService, 'check'>;
   readonly status: Pick<StatusService, 'snapshot'>;
   readonly metrics: Metrics;
@@ -87,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         if (!servesApi) return;
         await rootRoutes(scope, { environment: deps.config.environment, documented });
         await contractRoutes(scope, { contractReads: deps.contractReads, documented });
+        await contractPricesRoutes(scope, { contractPrices: deps.contractPrices, documented });
         await openApiRoutes(scope);
       },
       { prefix },

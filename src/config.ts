@@ -19,6 +19,8 @@ export interface AppConfig {
   readonly aggregationIntervalSeconds: number;
   readonly role: Role;
   readonly retentionDays: number;
+  /** Days of contract-price observations kept (docs/sync.md §5.8). */
+  readonly priceHistoryDays: number;
   /** Whether API processes answer lists from an in-memory read model (docs/read-path.md §2). */
   readonly readModel: boolean;
   readonly apiStatementTimeoutMs: number;
@@ -234,6 +236,7 @@ export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
     aggregationIntervalSeconds: read('AGGREGATION_INTERVAL_SECONDS', 1800, integerIn(60, 86_400)),
     role,
     retentionDays: read('RETENTION_DAYS', 30, integerIn(1, 3650)),
+    priceHistoryDays: read('PRICE_HISTORY_DAYS', 365, integerIn(1, 3650)),
     readModel: read('READ_MODEL', 'on', oneOf(['on', 'off'], true)) === 'on',
     apiStatementTimeoutMs: read('API_STATEMENT_TIMEOUT_MS', 5000, integerIn(100, 60_000)),
     apiQueueTimeoutMs: read('API_QUEUE_TIMEOUT_MS', 2000, integerIn(10, 60_000)),

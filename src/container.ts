@@ -13,6 +13,8 @@ import { createDbAdmission } from './services/db-admission.js';
 import { createSqlReads } from './services/sql-reads.js';
 import { createSyncStatusRepository } from './repositories/sync-status.repository.js';
 import { createContractReadService, type ContractReadService } from './services/contract-read.service.js';
+import { createContractPricesService, type ContractPricesService } from './services/contract-prices.service.js';
+import { createPriceObservationsRepository } from './repositories/price-observations.repository.js';
 import { formatTimestamp } from './domain/contract-wire.js';
 import { createGenerationTracker, type GenerationTracker } from './services/generation-tracker.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
@@ -38,6 +40,7 @@ export interface Container {
   readonly redis: Redis | null;
   readonly metrics: Metrics;
   readonly contractReads: ContractReadService;
+  readonly contractPrices: ContractPricesService;
   readonly readiness: ReadinessService;
   /** The operator's status page data (GET /status). */
   readonly status: StatusService;
@@ -156,6 +159,8 @@ export function createContainer(options: ContainerOptions): Container {
     .update(`${databaseIdentity.hostname}:${databaseIdentity.port}${databaseIdentity.pathname}`)
     .digest('hex')
     .slice(0, 12);
+  // One admission queue for every route's database work: they share the request pool.
+  const admission = createDbAdmission({ maxConcurrent: REQUEST_POOL_SIZE, maxQueued: MAX_QUEUED_REQUESTS, queueTimeoutMs: config.apiQueueTimeoutMs });
   const contractReads = createContractReadService({
     cacheNamespace,
     sql: createSqlReads(database.db, contractReadRepository),
@@ -163,7 +168,19 @@ export function createContainer(options: ContainerOptions): Container {
     sharedCache: resultCache,
     localCache: modelAnswerCache,
     generation,
-    admission: createDbAdmission({ maxConcurrent: REQUEST_POOL_SIZE, maxQueued: MAX_QUEUED_REQUESTS, queueTimeoutMs: config.apiQueueTimeoutMs }),
+    admission,
+    now,
+    onCacheResult: metrics.recordCacheResult,
+    onCacheError: logCacheError,
+  });
+  const contractPrices = createContractPricesService({
+    cacheNamespace,
+    db: database.db,
+    repository: createPriceObservationsRepository(),
+    readGeneration: contractReadRepository.readGeneration,
+    cache: resultCache,
+    generation,
+    admission,
     now,
     onCacheResult: metrics.recordCacheResult,
     onCacheError: logCacheError,
@@ -185,6 +202,7 @@ export function createContainer(options: ContainerOptions): Container {
   // One per process: the sync resolves it (E8 with `all`), the status page reads what it resolved.
   const regionSet = createRegionSet({
     selection: config.aggregationRegionIds,
+    cache: listingCache,
     sweptRegionIds: () => syncStatus.sweptRegionIds(probe.db),
     now,
     logger,
@@ -213,6 +231,7 @@ export function createContainer(options: ContainerOptions): Container {
     redis,
     metrics,
     contractReads,
+    contractPrices,
     readiness,
     status,
     syncMetrics,

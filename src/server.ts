@@ -18,6 +18,7 @@ const container = createContainer({ config, databaseUrl: database.url, logger })
 const app = await buildApp({
   config,
   contractReads: container.contractReads,
+  contractPrices: container.contractPrices,
   readiness: container.readiness,
   status: container.status,
   metrics: container.metrics,

@@ -74,7 +74,7 @@ export async function buildCorpus(url: string, live: number, log: (line: string)
     if (excess > 0) {
       closedBySql = await handle.sql.begin(async (tx) => {
         const rows = await tx`
-          UPDATE contracts SET closed_at = last_seen_at, close_reason = 'gone',
+          UPDATE contracts SET closed_at = last_seen_at, close_reason = 'gone_early',
                  last_seen_at = last_seen_at - interval '30 minutes'
           WHERE contract_id IN (
             SELECT contract_id FROM contracts

@@ -13,7 +13,10 @@ import * as schema from '../../src/db/schema.js';
 import { createContractReadRepository } from '../../src/repositories/contract-read.repository.js';
 import { livenessInstant } from '../../src/services/conditional-get.js';
 import { createSqlReads } from '../../src/services/sql-reads.js';
-import { paramsOf, type ReadScenario } from './scenarios.js';
+import { createPriceObservationsRepository } from '../../src/repositories/price-observations.repository.js';
+import { parseContractPricesRequest } from '../../src/services/contract-prices.params.js';
+import { readContractPrices } from '../../src/services/contract-prices.service.js';
+import { paramsOf, rawQuery, type ReadScenario } from './scenarios.js';
 
 /** The service's request pool (src/container.ts: connectDatabase(url, { max: 10 })). */
 export const SERVICE_POOL_SIZE = 10;
@@ -25,6 +28,12 @@ export function floorWork(db: Db, scenario: ReadScenario): (sequence: number) =>
   const reads = createSqlReads(db, createContractReadRepository());
   if (scenario.kind === 'taxonomy') return () => reads.taxonomy(livenessInstant(new Date()));
   if (scenario.kind === 'detail') return () => reads.detail(BigInt(scenario.nextId!()));
+  if (scenario.kind === 'prices') {
+    const [path, query] = scenario.paths[0]!.split('?');
+    const params = parseContractPricesRequest(path!.split('/')[2]!, rawQuery(query ?? ''));
+    const prices = { db, repository: createPriceObservationsRepository(), readGeneration: createContractReadRepository().readGeneration };
+    return () => readContractPrices(prices, params, livenessInstant(new Date()));
+  }
   const params = scenario.paths.map(paramsOf);
   return (sequence) => reads.list(params[sequence % params.length]!, livenessInstant(new Date()));
 }

@@ -2,12 +2,12 @@
  * The read-path scenarios of issue 4 / docs/api.md §12, built from facts about the seeded corpus, and
  * the deterministic generator of the "mixed" scenario's distinct filter combinations.
  */
-import type { ContractListParams } from '../../src/domain/contract-query.js';
+import { SORT_FIELDS, type ContractListParams } from '../../src/domain/contract-query.js';
 import { canonicalQueryKey, parseContractListQuery, type RawQuery } from '../../src/services/contract-query.params.js';
 import type { CorpusFacts } from './corpus.js';
 import { prng } from './load.js';
 
-export type ScenarioKind = 'list' | 'detail' | 'taxonomy';
+export type ScenarioKind = 'list' | 'detail' | 'taxonomy' | 'prices';
 
 export interface ReadScenario {
   readonly id: string;
@@ -24,6 +24,7 @@ export interface ReadScenario {
 }
 
 export const LIST_PATH = '/contracts/';
+const JITA_SYSTEM = 30000142;
 export const DEFAULT_VIEW_QUERY = 'is_ship_contract=true&page=1&size=50&sort_by=date_issued&sort_direction=desc';
 
 /** What Fastify's querystring parser hands the route: repeated keys become arrays. */
@@ -62,7 +63,7 @@ export function mixedQueries(facts: CorpusFacts, count: number, seed = 4): strin
   const deciles = facts.priceDeciles.length > 0 ? facts.priceDeciles.map(roundPrice) : [1e5, 1e6, 1e7, 1e8, 1e9];
   const regions = facts.regions.slice(0, 12).map((r) => r.regionId);
   const categories = [...new Set(facts.taxonomy.map((t) => t.categoryId))];
-  const sorts = ['date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', 'days_to_complete', 'buyout'];
+  const sorts = SORT_FIELDS;
   const filters: (() => string[])[] = [
     () => [`contract_type=${pick(['item_exchange', 'item_exchange', 'auction', 'courier', 'loan'])}`],
     () => [`is_ship_contract=${pick(['true', 'false'])}`],
@@ -93,6 +94,11 @@ export function mixedQueries(facts: CorpusFacts, count: number, seed = 4): strin
     () => [`min_me=${pick([0, 2, 5])}`, `max_me=${pick([6, 8, 10])}`],
     () => [`min_te=${pick([0, 4, 10, 16])}`, `max_te=${pick([18, 20])}`],
     () => [`is_bpc=${pick(['true', 'false'])}`],
+    // Courier routes (docs/api.md §13).
+    () => [`max_jumps=${pick([0, 3, 5, 10, 20])}`],
+    () => [`highsec_route=${pick(['true', 'false'])}`],
+    () => [`near_system_id=${pick(facts.systems)}`, `max_jumps_from=${pick([0, 2, 5, 10])}`],
+    () => ['contract_type=courier', `min_reward_per_jump=${pick([1e5, 5e5, 1e6])}`],
   ];
   const seen = new Set<string>();
   const out: string[] = [];
@@ -162,6 +168,14 @@ export function buildScenarios(facts: CorpusFacts, mixedCount: number): Scenario
       paths: [listPath(`category_id=6&group_id=${facts.shipGroupId}`)],
       ceilingTarget: true,
     },
+    {
+      id: 'couriers_near_jita',
+      title: 'couriers within 10 jumps of Jita, high-sec route, by reward per jump',
+      kind: 'list',
+      cacheable: true,
+      paths: [listPath(`contract_type=courier&near_system_id=${JITA_SYSTEM}&max_jumps_from=10&highsec_route=true&sort_by=reward_per_jump&sort_direction=desc`)],
+      ceilingTarget: true,
+    },
     { id: 'price_asc', title: 'sort by price asc', kind: 'list', cacheable: true, paths: [listPath('sort_by=price&sort_direction=asc')], ceilingTarget: true },
     { id: 'deep_page', title: `deep page (page ${deepPage})`, kind: 'list', cacheable: true, paths: [listPath(`page=${deepPage}&size=50`)], ceilingTarget: true },
     {
@@ -183,6 +197,14 @@ export function buildScenarios(facts: CorpusFacts, mixedCount: number): Scenario
       paths: [],
       nextId: () => ids[Math.floor(random() * ids.length)]!,
       ceilingTarget: false,
+    },
+    {
+      id: 'price_history',
+      title: 'price history of a common type, 30 days',
+      kind: 'prices',
+      cacheable: true,
+      paths: [`/types/${facts.typeIds[0] ?? 587}/contract-prices?days=30`],
+      ceilingTarget: true,
     },
     { id: 'taxonomy', title: 'taxonomy', kind: 'taxonomy', cacheable: true, paths: ['/contracts/taxonomy'], ceilingTarget: true },
     { id: 'mixed', title: 'mixed (every request a new filter combination)', kind: 'list', cacheable: false, paths: mixedQueries(facts, mixedCount), ceilingTarget: false },

@@ -112,6 +112,24 @@ export interface ReadsDuringSyncResult {
   readonly p50Ratio: number;
 }
 
+/** AGGREGATION_REGION_IDS=all (docs/sync.md): every known-space region of the fake, The Forge large. */
+export interface AllRegionsResult {
+  readonly regions: number;
+  readonly forge: number;
+  readonly smallSize: number;
+  readonly cold: SyncRunResult;
+  /** Seconds from the process start until every region's first listing sweep was committed. */
+  readonly listingCommittedSeconds: number | null;
+  readonly listingPages: number;
+  /** (listing pages ÷ ESI_MAX_RPS) × 1.2 + 10 s. */
+  readonly listingTargetSeconds: number;
+  /** Seconds from the process start until the first items request: after every listing, when discovery comes first. */
+  readonly firstItemsSeconds: number | null;
+  /** A run with every listing expired and unchanged: only listing requests (304s) may be sent. */
+  readonly warm: SyncRunResult;
+  readonly warmOtherRequests: number;
+}
+
 export interface SyncPathResult {
   readonly universe: { regions: number; contracts: number; forge: number; smallRegions: number; smallSize: number; redis: boolean };
   readonly cold: SyncRunResult;
@@ -123,6 +141,7 @@ export interface SyncPathResult {
   readonly coldSmall: SyncRunResult & { forge: number };
   readonly latency: SyncRunResult & { latencyMs: number; contracts: number };
   readonly readsDuringSync?: ReadsDuringSyncResult;
+  readonly allRegions?: AllRegionsResult;
   readonly ratios: {
     /** cold wall ÷ (paced fetch floor + write floor): the headline (the sync must obey ESI_MAX_RPS). */
     coldVsFloors: number;
@@ -198,7 +217,8 @@ const USER_AGENT = 'HangarBayBench/{version} (bench@example.com)';
 interface SyncEnv {
   readonly databaseUrl: string;
   readonly esi: FakeEsiProcess;
-  readonly regionIds: readonly number[];
+  /** The regions to sync, or 'all' (AGGREGATION_REGION_IDS=all: the sync asks ESI's E8). */
+  readonly regionIds: readonly number[] | 'all';
   readonly rps: number;
   readonly concurrency: number;
   readonly redisUrl: string;
@@ -268,7 +288,7 @@ function spawnSync(env: SyncEnv): Child {
     env: {
       DATABASE_URL: env.databaseUrl,
       ESI_BASE_URL: env.esi.url,
-      AGGREGATION_REGION_IDS: env.regionIds.join(','),
+      AGGREGATION_REGION_IDS: env.regionIds === 'all' ? 'all' : env.regionIds.join(','),
       ESI_DOWNTIME_WINDOW: 'off',
       ESI_MAX_RPS: String(env.rps),
       ESI_MAX_CONCURRENCY: String(env.concurrency),
@@ -280,11 +300,18 @@ function spawnSync(env: SyncEnv): Child {
   });
 }
 
-async function runSync(scenario: string, env: SyncEnv, log: (line: string) => void): Promise<SyncRunResult> {
+async function runSync(
+  scenario: string,
+  env: SyncEnv,
+  log: (line: string) => void,
+  watch?: (started: number) => Promise<void>,
+  onExit?: () => void,
+): Promise<SyncRunResult> {
   await env.esi.call('resetStats');
   const before = await databaseFacts(env.databaseUrl);
   const started = performance.now();
   const child = spawnSync(env);
+  const watching = watch?.(started);
   const memory = watchPeakRss(child.pid);
   const samples: [number, number][] = [];
   let sampling = true;
@@ -300,6 +327,8 @@ async function runSync(scenario: string, env: SyncEnv, log: (line: string) => vo
   })();
   const { code } = await child.exited;
   const wallSeconds = (performance.now() - started) / 1000;
+  onExit?.();
+  await watching;
   const peak = memory.peakBytes();
   memory.stop();
   sampling = false;
@@ -495,7 +524,7 @@ async function startRedis(log: (line: string) => void): Promise<RedisHandle | nu
   return null;
 }
 
-function fakeOptions(regions: number, forge: number, small: number, maxItems: number | undefined, extra: FakeEsiOptions = {}): FakeEsiOptions {
+function fakeOptions(regions: number | 'all', forge: number, small: number, maxItems: number | undefined, extra: FakeEsiOptions = {}): FakeEsiOptions {
   return {
     ...(maxItems === undefined ? {} : { maxItemsPerContract: maxItems }),
     seed: 1,
@@ -618,6 +647,8 @@ export async function runSyncPath(server: DatabaseServer, options: SyncPathOptio
       },
     );
 
+    const allRegions = await runAllRegions(server, options, redis?.url ?? '', log);
+
     const floors = main.fetch.pacedSeconds + main.write.seconds;
     const ratios = {
       coldVsFloors: main.cold.wallSeconds / floors,
@@ -648,12 +679,80 @@ export async function runSyncPath(server: DatabaseServer, options: SyncPathOptio
       coldSmall,
       latency,
       readsDuringSync,
+      allRegions,
       ratios,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
     await redis?.stop();
   }
+}
+
+/** Listing (E1) requests and the rest, from a run's requests by route. */
+function listingAndOther(run: SyncRunResult): { listing: number; other: number } {
+  let listing = 0;
+  let other = 0;
+  for (const [route, entry] of Object.entries(run.byRoute)) {
+    if (route === 'E1') listing += entry.total;
+    else other += entry.total;
+  }
+  return { listing, other };
+}
+
+/**
+ * The "all regions" scenario: a cold `AGGREGATION_REGION_IDS=all` run over every known-space region
+ * (The Forge at `forge`, the others small, ~50k contracts in all), watched from the database for the
+ * moment every region's listing is committed; then a warm cycle with every listing expired and
+ * unchanged.
+ */
+async function runAllRegions(server: DatabaseServer, options: SyncPathOptions, redisUrl: string, log: (line: string) => void): Promise<AllRegionsResult> {
+  const smallSize = Math.max(5, Math.round((options.forge * 0.43) / 64));
+  return withUniverse(server, 'sync_all', fakeOptions('all', options.forge, smallSize, options.maxItemsPerContract), async (esi, database, regionIds) => {
+    const env: SyncEnv = { databaseUrl: database.url, esi, regionIds: 'all', rps: options.rps, concurrency: options.concurrency, redisUrl };
+    log(`  all regions: ${regionIds.length} regions, The Forge ${options.forge.toLocaleString('en-US')}, the others ${smallSize} each`);
+    // Seconds from the process start; filled in by the watcher while the run goes on.
+    const marks: { listingCommitted: number | null; firstItems: number | null } = { listingCommitted: null, firstItems: null };
+    let running = true;
+    const cold = await runSync('cold, AGGREGATION_REGION_IDS=all', env, log, async (started) => {
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      try {
+        while (running && (marks.listingCommitted === null || marks.firstItems === null)) {
+          const elapsed = (performance.now() - started) / 1000;
+          if (marks.firstItems === null && (await esi.call<number>('routeTotal', 'E2')) > 0) marks.firstItems = elapsed;
+          if (marks.listingCommitted === null) {
+            const [row] = await sql<{ swept: string }[]>`
+              SELECT count(*) AS swept FROM sync_regions WHERE last_snapshot_at IS NOT NULL`.catch(() => [{ swept: '0' }]);
+            if (Number(row!.swept) >= regionIds.length) marks.listingCommitted = elapsed;
+          }
+          await sleep(100);
+        }
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    }, () => (running = false));
+    const listingPages = listingAndOther(cold).listing;
+    for (const regionId of regionIds) await esi.call('regenerate', regionId, false);
+    await makeDue(database.url);
+    const warm = await runSync('warm, AGGREGATION_REGION_IDS=all (expired, unchanged)', env, log);
+    const listingTargetSeconds = (listingPages / options.rps) * 1.2 + 10;
+    const { listingCommitted: listingCommittedSeconds, firstItems: firstItemsSeconds } = marks;
+    log(
+      `    all regions: listing of every region committed after ${listingCommittedSeconds?.toFixed(1) ?? '?'} s (target ≤ ${listingTargetSeconds.toFixed(1)} s for ${listingPages} listing pages), ` +
+        `first items request after ${firstItemsSeconds?.toFixed(1) ?? '?'} s, all items in after ${cold.wallSeconds.toFixed(1)} s; warm cycle ${warm.wallSeconds.toFixed(1)} s with ${listingAndOther(warm).other} non-listing requests`,
+    );
+    return {
+      regions: regionIds.length,
+      forge: options.forge,
+      smallSize,
+      cold,
+      listingCommittedSeconds,
+      listingPages,
+      listingTargetSeconds,
+      firstItemsSeconds,
+      warm,
+      warmOtherRequests: listingAndOther(warm).other,
+    };
+  });
 }
 
 /** The web client's common views: the default view, its pages 2–5, each contract type, price ascending. */

@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     const rate = result.seconds > 0 ? Math.round(args.contracts / result.seconds) : args.contracts;
     const skipped = args.contracts - result.contracts;
     console.log(
-      `seeded ${result.contracts} contracts and ${result.items} items (seed ${args.seed}) in ${result.seconds.toFixed(1)} s: ` +
+      `seeded ${result.contracts} contracts, ${result.items} items and ${result.observations} price observations (seed ${args.seed}) in ${result.seconds.toFixed(1)} s: ` +
         `${rate} contracts/s${skipped > 0 ? `; ${skipped} were already stored and left alone` : ''}`,
     );
     return 0;

@@ -95,6 +95,10 @@ export const contracts = pgTable(
     routeJumps: integer('route_jumps'),
     routeJumpsHighsec: integer('route_jumps_highsec'),
     routeVersion: smallint('route_version').notNull().default(0),
+    // sort_by=current_price (docs/api.md §14): what an auction stands at, else the asking price.
+    currentPrice: doublePrecision('current_price').generatedAlwaysAs(
+      sql`CASE WHEN type = 'auction' THEN COALESCE(current_bid, price) ELSE price END`,
+    ),
     rewardPerJump: doublePrecision('reward_per_jump').generatedAlwaysAs(
       sql`CASE WHEN type = 'courier' AND reward IS NOT NULL AND route_jumps IS NOT NULL THEN reward / GREATEST(route_jumps, 1) END`,
     ),
@@ -131,6 +135,7 @@ export const contracts = pgTable(
     ...sortIndexes('buyout', t.buyout, t.contractId),
     ...sortIndexes('reward_per_jump', t.rewardPerJump, t.contractId),
     ...sortIndexes('route_jumps', t.routeJumps, t.contractId),
+    ...sortIndexes('current_price', t.currentPrice, t.contractId),
     // The web client's default view: ship contracts by date.
     index('contracts_open_ship_date_issued_idx')
       .on(t.isShipContract, t.dateIssued.desc(), t.contractId.asc())

@@ -14,6 +14,11 @@ export const SORT_FIELDS = [
   'reward_per_volume',
   'days_to_complete',
   'buyout',
+  // Extensions (docs/api.md §13): nullable, nulls last like every sort.
+  'reward_per_jump',
+  'route_jumps',
+  // An auction's current bid, else its price (docs/api.md §14).
+  'current_price',
 ] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
@@ -48,5 +53,14 @@ export interface ContractListParams {
   size: number;
   sortBy: SortField;
   sortDirection: SortDirection;
+  /** Courier routes: route_jumps ≤ this (null route_jumps never matches). */
+  maxJumps: bigint | null;
+  /** true: a high-sec route exists; false: none does. */
+  highsecRoute: boolean | null;
+  minRewardPerJump: number | null;
+  /** A known solar system (checked when parsed): start systems within `maxJumpsFrom` jumps of it. */
+  nearSystemId: bigint | null;
+  /** 0–50; null when absent, which counts as 0 for `nearSystemId`. */
+  maxJumpsFrom: number | null;
 }
 

@@ -30,6 +30,13 @@ export type RawContractRow = {
   primary_label: string;
   composition: CompositionSummary | null;
   blueprint_summary: BlueprintSummary | null;
+  current_bid: number | null;
+  bid_count: number | null;
+  bids_checked_at: string | null;
+  end_location_system_id: string | null;
+  route_jumps: number | null;
+  route_jumps_highsec: number | null;
+  reward_per_jump: number | null;
 };
 
 export type RawContractItemRow = {
@@ -55,6 +62,8 @@ export const CONTRACT_WIRE_COLUMNS = [
   'collateral', 'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume',
   'start_location_name', 'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at',
   'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
+  'current_bid', 'bid_count', 'bids_checked_at', 'end_location_system_id', 'route_jumps', 'route_jumps_highsec',
+  'reward_per_jump',
 ] as const;
 
 export class UnsafeIdError extends Error {
@@ -156,7 +165,7 @@ function orderedBlueprintSummary(summary: BlueprintSummary | null): BlueprintSum
   };
 }
 
-/** The 28 fields of docs/api.md §7, in the table's order. */
+/** The 28 fields of docs/api.md §7 in the table's order, then the extension fields (§14 bids, §13 routes). */
 export function toContractListRow(row: RawContractRow) {
   return {
     contract_id: int(row.contract_id, 'contract_id'),
@@ -187,6 +196,13 @@ export function toContractListRow(row: RawContractRow) {
     primary_label: row.primary_label,
     composition: orderedComposition(row.composition),
     blueprint_summary: orderedBlueprintSummary(row.blueprint_summary),
+    current_bid: row.current_bid,
+    bid_count: row.bid_count,
+    bids_checked_at: timestampOrNull(row.bids_checked_at),
+    end_location_system_id: intOrNull(row.end_location_system_id, 'end_location_system_id'),
+    route_jumps: row.route_jumps,
+    route_jumps_highsec: row.route_jumps_highsec,
+    reward_per_jump: row.reward_per_jump,
   };
 }
 
@@ -211,6 +227,18 @@ export function toContractItem(row: RawContractItemRow) {
   };
 }
 
-export function toContractDetail(row: RawContractRow, items: readonly RawContractItemRow[]) {
-  return { ...toContractListRow(row), items: items.map(toContractItem) };
+/** A known bid as the detail statement reads it (int8 as text, timestamptz as UTC text). */
+export type RawContractBidRow = {
+  bid_id: string;
+  amount: number;
+  date_bid: string;
+};
+
+/** docs/api.md §14: the detail's bids, `amount` descending then `bid_id` ascending (the statement's order). */
+export function toContractBid(row: RawContractBidRow) {
+  return { bid_id: int(row.bid_id, 'bid_id'), amount: row.amount, date_bid: formatTimestamp(row.date_bid) };
+}
+
+export function toContractDetail(row: RawContractRow, items: readonly RawContractItemRow[], bids: readonly RawContractBidRow[] = []) {
+  return { ...toContractListRow(row), items: items.map(toContractItem), bids: bids.map(toContractBid) };
 }

@@ -19,6 +19,9 @@ const NUMERIC_COLUMNS = [
   'rewardPerVolume',
   'daysToComplete',
   'buyout',
+  'routeJumps',
+  'rewardPerJump',
+  'currentPrice',
 ] as const;
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
 
@@ -33,6 +36,9 @@ export const SORT_COLUMN: Record<SortField, NumericColumn | 'labelSort'> = {
   reward_per_volume: 'rewardPerVolume',
   days_to_complete: 'daysToComplete',
   buyout: 'buyout',
+  reward_per_jump: 'rewardPerJump',
+  route_jumps: 'routeJumps',
+  current_price: 'currentPrice',
 };
 
 export class ContractColumns {

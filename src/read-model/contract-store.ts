@@ -16,7 +16,7 @@ import { ItemStore } from './item-store.js';
 import { RowStore } from './row-store.js';
 import { SlotLists } from './slot-lists.js';
 import { SearchIndex } from './search-index.js';
-import { comboOf, SlotSpace } from './slot-space.js';
+import { comboOf, comboSegment, SlotSpace } from './slot-space.js';
 import { SortOrders } from './sort-orders.js';
 import { StoredContracts } from './stored-contracts.js';
 
@@ -52,6 +52,8 @@ export class ContractStore {
   /** Open contracts whose items ESI will never give (items_status 'unavailable'). */
   itemsUnavailable: Bits;
   enrichmentComplete: Bits;
+  /** Open contracts with a high-sec-only route (route_jumps_highsec not null). */
+  highsecRoute: Bits;
   readonly regions: Postings;
   readonly systems: Postings;
   readonly stations: Postings;
@@ -87,6 +89,7 @@ export class ContractStore {
     this.systemUnknown = createBits(capacity);
     this.itemsUnavailable = createBits(capacity);
     this.enrichmentComplete = createBits(capacity);
+    this.highsecRoute = createBits(capacity);
     this.marker = new Uint8Array(capacity);
     this.regions = new Postings(capacity);
     this.systems = new Postings(capacity);
@@ -165,15 +168,17 @@ export class ContractStore {
 
   /**
    * Writes the detail (docs/api.md §9) of an open contract: its list row with its items added, the
-   * SQL path's bytes. False, with nothing written, when the contract is not open here.
+   * SQL path's bytes. False, with nothing written, when the contract is not open here, or is an
+   * auction: its bids (docs/api.md §14) are read from the database, and auctions are few.
    */
   writeDetail(contractId: number, writer: ByteWriter): boolean {
     const slot = this.stored.slotOf(contractId);
-    if (slot === undefined) return false;
+    if (slot === undefined || comboSegment(this.space.comboOfSlot(slot)) === 'auction') return false;
     const row = this.rows.row(slot);
     writer.bytes(row.subarray(0, row.length - 1));
     writer.ascii(',"items":');
     this.items.writeItems(slot, writer);
+    writer.ascii(',"bids":[]');
     writer.byteCodes(CLOSE_BRACE);
     return true;
   }
@@ -242,7 +247,9 @@ export class ContractStore {
     const slot = this.stored.slotOf(contractId);
     if (slot === undefined) return;
     this.unindex(slot);
-    for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete]) clearBit(bits, slot);
+    for (const bits of [this.present, this.bpc, this.systemUnknown, this.itemsUnavailable, this.enrichmentComplete, this.highsecRoute]) {
+      clearBit(bits, slot);
+    }
     if (!this.ordersStale) for (const order of this.orders.all()) order.remove(slot);
     this.rows.clear(slot);
     this.items.clear(slot);
@@ -266,11 +273,16 @@ export class ContractStore {
     numeric.rewardPerVolume[slot] = wire.reward_per_volume ?? SAFE_NULL;
     numeric.daysToComplete[slot] = wire.days_to_complete ?? SAFE_NULL;
     numeric.buyout[slot] = wire.buyout ?? SAFE_NULL;
+    numeric.routeJumps[slot] = wire.route_jumps ?? SAFE_NULL;
+    numeric.rewardPerJump[slot] = wire.reward_per_jump ?? SAFE_NULL;
+    // contracts.current_price (drizzle/0010): an auction's current bid, else its price.
+    numeric.currentPrice[slot] = (wire.type === 'auction' ? (wire.current_bid ?? wire.price) : wire.price) ?? SAFE_NULL;
     this.columns.setLabel(slot, open.labelSort);
     assignBit(this.bpc, slot, wire.is_blueprint_copy_contract);
     assignBit(this.systemUnknown, slot, wire.start_location_system_id === null);
     assignBit(this.itemsUnavailable, slot, open.itemsUnavailable);
     assignBit(this.enrichmentComplete, slot, open.enrichmentComplete);
+    assignBit(this.highsecRoute, slot, wire.route_jumps_highsec !== null);
   }
 
   private index(slot: number, regionId: number, open: OpenContract): void {
@@ -332,6 +344,7 @@ export class ContractStore {
     this.systemUnknown = grownBits(this.systemUnknown, capacity);
     this.itemsUnavailable = grownBits(this.itemsUnavailable, capacity);
     this.enrichmentComplete = grownBits(this.enrichmentComplete, capacity);
+    this.highsecRoute = grownBits(this.highsecRoute, capacity);
     const marker = new Uint8Array(capacity);
     marker.set(this.marker);
     this.marker = marker;

@@ -5,6 +5,7 @@
  * cost one AND each.
  */
 import type { ContractListParams } from '../domain/contract-query.js';
+import { systemsNear } from '../domain/courier-routes.js';
 import type { ContractType } from '../domain/contract-types.js';
 import { normalizeSearchFragment } from '../domain/search-text.js';
 import { summarizeCounts, type CountBucket, type ListCounts } from '../domain/segment-counts.js';
@@ -120,11 +121,24 @@ export class ListQueries {
     }
     if (params.isBpc === true) filters.push((bits) => andInto(bits, store.bpc));
     if (params.isBpc === false) filters.push((bits) => andNotInto(bits, store.bpc));
+    if (params.maxJumps !== null) {
+      and(`max_jumps:${params.maxJumps}`, (bits) => this.rangeInto('route_jumps', null, Number(params.maxJumps), bits));
+    }
+    if (params.highsecRoute === true) filters.push((bits) => andInto(bits, store.highsecRoute));
+    if (params.highsecRoute === false) filters.push((bits) => andNotInto(bits, store.highsecRoute));
+    if (params.minRewardPerJump !== null) {
+      and(`reward_per_jump:${params.minRewardPerJump}`, (bits) => this.rangeInto('reward_per_jump', params.minRewardPerJump, null, bits));
+    }
+    if (params.nearSystemId !== null) {
+      and(`near:${params.nearSystemId}:${params.maxJumpsFrom ?? 0}`, (bits) =>
+        store.systems.unionInto(systemsNear(params.nearSystemId!, params.maxJumpsFrom), bits),
+      );
+    }
     return filters;
   }
 
   /** Slots whose key lies in [min, max] (inclusive; NULL never matches), from the ascending order. */
-  private rangeInto(field: 'price' | 'collateral', min: number | null, max: number | null, bits: Bits): void {
+  private rangeInto(field: 'price' | 'collateral' | 'route_jumps' | 'reward_per_jump', min: number | null, max: number | null, bits: Bits): void {
     const order = this.store.orders.get(field, 'asc');
     const { perm } = order;
     const from = min === null ? 0 : order.lowerBound(min);

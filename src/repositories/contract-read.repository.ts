@@ -6,7 +6,8 @@ import type { ContractListParams, SortField } from '../domain/contract-query.js'
 import type { ContractType } from '../domain/contract-types.js';
 import type { CountBucket } from '../domain/segment-counts.js';
 import type { TaxonomyFacts } from '../domain/taxonomy.js';
-import { CONTRACT_WIRE_COLUMNS, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
+import { CONTRACT_WIRE_COLUMNS, type RawContractBidRow, type RawContractItemRow, type RawContractRow } from '../domain/contract-wire.js';
+import { systemsNear } from '../domain/courier-routes.js';
 import { ITEM_JSON_OBJECT } from './item-json.js';
 import { bigintArray, textArray } from './sql-arrays.js';
 
@@ -22,6 +23,7 @@ export interface DetailRead {
   readonly generation: number;
   readonly row: RawContractRow | null;
   readonly items: RawContractItemRow[];
+  readonly bids: RawContractBidRow[];
 }
 
 
@@ -35,6 +37,9 @@ const SORT_COLUMNS: Record<SortField, SQL> = {
   reward_per_volume: sql`c.reward_per_volume`,
   days_to_complete: sql`c.days_to_complete`,
   buyout: sql`c.buyout`,
+  reward_per_jump: sql`c.reward_per_jump`,
+  route_jumps: sql`c.route_jumps`,
+  current_price: sql`c.current_price`,
 };
 
 /** LIKE pattern for a substring match in which %, _ and \ are literal characters. */
@@ -76,6 +81,13 @@ function baseConditions(params: ContractListParams, liveAt: Date): SQL[] {
     if (family) where.push(family);
   }
   if (params.isBpc !== null) where.push(sql`c.is_blueprint_copy_contract = ${params.isBpc}`);
+  if (params.maxJumps !== null) where.push(sql`c.route_jumps <= ${params.maxJumps.toString()}::bigint`);
+  if (params.highsecRoute !== null) where.push(params.highsecRoute ? sql`c.route_jumps_highsec IS NOT NULL` : sql`c.route_jumps_highsec IS NULL`);
+  if (params.minRewardPerJump !== null) where.push(sql`c.reward_per_jump >= ${params.minRewardPerJump}`);
+  if (params.nearSystemId !== null) {
+    const near = systemsNear(params.nearSystemId, params.maxJumpsFrom);
+    where.push(sql`c.start_location_system_id = ANY(${bigintArray(near)})`);
+  }
   return where;
 }
 
@@ -165,16 +177,21 @@ export function createContractReadRepository() {
      */
     async detail(executor: Executor, contractId: bigint): Promise<DetailRead> {
       const id = contractId.toString();
-      const rows = await executor.execute<RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null }>(sql`
+      const rows = await executor.execute<
+        RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null; m_bids: RawContractBidRow[] | null }
+      >(sql`
         SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
                (SELECT json_agg(json_build_object(${ITEM_JSON_OBJECT}) ORDER BY i.record_id)
-                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items
+                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items,
+               (SELECT json_agg(json_build_object('bid_id', b.bid_id::text, 'amount', b.amount, 'date_bid', b.date_bid::text)
+                                ORDER BY b.amount DESC, b.bid_id ASC)
+                FROM contract_bids b WHERE b.contract_id = c.contract_id) AS m_bids
         FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ${id}::bigint
         WHERE s.id = 1`);
       const first = rows[0];
-      if (!first) return { generation: 0, row: null, items: [] };
-      const { m_generation: generation, m_items: items, ...row } = first;
-      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [] };
+      if (!first) return { generation: 0, row: null, items: [], bids: [] };
+      const { m_generation: generation, m_items: items, m_bids: bids, ...row } = first;
+      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [], bids: bids ?? [] };
     },
 
     /** Everything GET /contracts/taxonomy shows (docs/api.md §10), read in the caller's snapshot. */

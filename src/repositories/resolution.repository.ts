@@ -6,12 +6,24 @@ import type { Executor } from '../db/client.js';
 const NPC_STATION = (column: string) => sql.raw(`(${column} >= 60000000 AND ${column} < 64000000)`);
 const NAME_ELIGIBLE = (column: string) => sql.raw(`(${column} > 0 AND ${column} < 100000000000)`);
 
+export interface RouteEnds {
+  contractId: number;
+  startSystemId: number | null;
+  endSystemId: number | null;
+}
+
+export interface RouteAssignment {
+  contractId: number;
+  routeJumps: number | null;
+  routeJumpsHighsec: number | null;
+}
+
 export interface NameAssignment {
   id: number;
   name: string;
 }
 
-/** Station systems and entity names on open contracts (docs/sync.md §5.5 "Station systems", "Names"). */
+/** Station systems, courier routes and entity names on open contracts (docs/sync.md §5.5 "Station systems", "Names"). */
 export function createResolutionRepository() {
   return {
     async stationsMissingSystem(executor: Executor): Promise<number[]> {
@@ -35,7 +47,8 @@ export function createResolutionRepository() {
       if (stations.length === 0) return { changed: 0, endNameChanged: [] };
       const payload = JSON.stringify(stations.map((s) => ({ station_id: s.stationId, system_id: s.systemId, name: s.name })));
       const start = await tx.execute(sql`
-        UPDATE contracts c SET start_location_system_id = s.system_id, start_location_name = COALESCE(c.start_location_name, s.name)
+        UPDATE contracts c SET start_location_system_id = s.system_id, start_location_name = COALESCE(c.start_location_name, s.name),
+          route_version = 0
         FROM json_to_recordset(${payload}::json) AS s(station_id bigint, system_id bigint, name text)
         WHERE c.start_location_id = s.station_id AND c.closed_at IS NULL AND c.start_location_system_id IS NULL AND s.system_id IS NOT NULL`);
       const end = await tx.execute<{ contract_id: string; named: boolean }>(sql`
@@ -44,13 +57,36 @@ export function createResolutionRepository() {
           SELECT c.contract_id, c.end_location_name IS NULL AS unnamed FROM contracts c JOIN s ON c.end_location_id = s.station_id
           WHERE c.closed_at IS NULL AND c.end_location_system_id IS NULL AND s.system_id IS NOT NULL FOR UPDATE OF c
         )
-        UPDATE contracts c SET end_location_system_id = s.system_id, end_location_name = COALESCE(c.end_location_name, s.name)
+        UPDATE contracts c SET end_location_system_id = s.system_id, end_location_name = COALESCE(c.end_location_name, s.name),
+          route_version = 0
         FROM s, old WHERE c.contract_id = old.contract_id AND c.end_location_id = s.station_id
         RETURNING c.contract_id, old.unnamed AND s.name IS NOT NULL AND c.type = 'courier' AS named`);
       return {
         changed: (start as unknown as { count: number }).count + end.length,
         endNameChanged: end.filter((row) => row.named).map((row) => Number(row.contract_id)),
       };
+    },
+
+    /** Open contracts whose route figures were not computed by the map of `version` (a system changed, or the map did). */
+    async routesDue(executor: Executor, version: number, limit: number): Promise<RouteEnds[]> {
+      const rows = await executor.execute<{ contract_id: string; start_system: string | null; end_system: string | null }>(sql`
+        SELECT contract_id, start_location_system_id AS start_system, end_location_system_id AS end_system FROM contracts
+        WHERE closed_at IS NULL AND route_version <> ${version} ORDER BY contract_id LIMIT ${limit}`);
+      return rows.map((row) => ({
+        contractId: Number(row.contract_id),
+        startSystemId: row.start_system === null ? null : Number(row.start_system),
+        endSystemId: row.end_system === null ? null : Number(row.end_system),
+      }));
+    },
+
+    async applyRoutes(tx: Executor, routes: readonly RouteAssignment[], version: number): Promise<number> {
+      if (routes.length === 0) return 0;
+      const payload = JSON.stringify(routes.map((r) => ({ contract_id: r.contractId, jumps: r.routeJumps, highsec: r.routeJumpsHighsec })));
+      const result = await tx.execute(sql`
+        UPDATE contracts c SET route_jumps = r.jumps, route_jumps_highsec = r.highsec, route_version = ${version}
+        FROM json_to_recordset(${payload}::json) AS r(contract_id bigint, jumps integer, highsec integer)
+        WHERE c.contract_id = r.contract_id AND c.closed_at IS NULL`);
+      return (result as unknown as { count: number }).count;
     },
 
     /** Every name-eligible id referenced by open contracts; the resolver's cache decides what to ask. */

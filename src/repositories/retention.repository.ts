@@ -16,6 +16,17 @@ export function createRetentionRepository() {
     },
 
     /**
+     * Deletes at most `limit` price observations closed before `firstKeptDay` (YYYY-MM-DD, UTC).
+     * Contracts' retention never touches them: they have no foreign key.
+     */
+    async deleteOldObservations(tx: Executor, firstKeptDay: string, limit: number): Promise<number> {
+      const rows = await tx.execute(sql`
+        DELETE FROM price_observations WHERE contract_id IN (
+          SELECT contract_id FROM price_observations WHERE closed_day < ${firstKeptDay}::date LIMIT ${limit})`);
+      return (rows as unknown as { count: number }).count;
+    },
+
+    /**
      * Deletes change-log rows older than `maxAgeSeconds` by the database's clock (the one that
      * stamped them) and raises the floor to the newest deleted
      * transaction, so a read model whose last snapshot predates it reloads in full instead of

@@ -4,7 +4,9 @@ import { bulkWrite } from '../db/bulk.js';
 import { deriveContractFields, derivedColumns } from '../domain/derived-fields.js';
 import { isItemBearing } from '../domain/contract-types.js';
 import type { ListingContract } from '../sync/model.js';
+import { EXPIRY_GRACE_MS } from '../domain/price-history.js';
 import { bigintArray } from './sql-arrays.js';
+import { insertObservationsOf } from './price-observations.repository.js';
 
 /** Contract columns written at first sight (ESI facts, listing state, first derived values). */
 const NEW_CONTRACT_COLUMNS = [
@@ -23,6 +25,12 @@ export interface RegionState {
   pageCount: number | null;
   possiblyTruncated: boolean;
   holdSince: Date | null;
+}
+
+export interface ClosureWriteResult {
+  closed: number;
+  /** Price observations written (single-type offers among the closed). */
+  observed: number;
 }
 
 export interface BatchWriteResult {
@@ -136,6 +144,10 @@ export function createSyncWriteRepository() {
             -- A contract closed by a newer snapshot stays closed: this snapshot is older news.
             AND (last_seen_at < ${snapshotAt.toISOString()}::timestamptz AND closed_at IS NULL OR closed_at < ${snapshotAt.toISOString()}::timestamptz)
           FOR UPDATE
+        ),
+        -- A contract listed again never left: what its closure observed was not a sale or an expiry.
+        unobserved AS (
+          DELETE FROM price_observations o USING previous p WHERE o.contract_id = p.contract_id AND p.closed_at IS NOT NULL
         )
         UPDATE contracts c SET last_seen_at = GREATEST(c.last_seen_at, ${snapshotAt.toISOString()}::timestamptz), closed_at = NULL, close_reason = NULL
         FROM previous p WHERE c.contract_id = p.contract_id
@@ -169,8 +181,10 @@ export function createSyncWriteRepository() {
     },
 
     /**
-     * Closes the region's open contracts absent from the snapshot (docs/sync.md §5.3); `maxEligibleId`
-     * is the truncation horizon. The snapshot's ids travel as one array parameter.
+     * Closes the region's open contracts absent from the snapshot (docs/sync.md §5.3) and records the
+     * price observations of the single-type offers among them in the same statement, so the two
+     * commit or roll back together; `maxEligibleId` is the truncation horizon. The snapshot's ids
+     * travel as one array parameter.
      */
     async closeMissing(
       tx: Executor,
@@ -178,17 +192,23 @@ export function createSyncWriteRepository() {
       snapshotIds: readonly number[],
       snapshotAt: Date,
       maxEligibleId: number | null,
-    ): Promise<number> {
+    ): Promise<ClosureWriteResult> {
       const at = snapshotAt.toISOString();
       const horizon = maxEligibleId === null ? sql`` : sql`AND contract_id <= ${maxEligibleId}`;
-      const rows = await tx.execute(sql`
-        UPDATE contracts SET closed_at = ${at}::timestamptz,
-          close_reason = CASE WHEN date_expired <= ${at}::timestamptz THEN 'expired' ELSE 'gone' END
-        WHERE region_id = ${regionId} AND closed_at IS NULL ${horizon}
-          -- Seen by a newer snapshot (another sweep's batch): not this snapshot's to close.
-          AND last_seen_at <= ${at}::timestamptz
-          AND NOT (contract_id = ANY(${bigintArray(snapshotIds)}))`);
-      return (rows as unknown as { count: number }).count;
+      const rows = await tx.execute<{ closed: string; observed: string }>(sql`
+        WITH closed AS (
+          UPDATE contracts SET closed_at = ${at}::timestamptz,
+            close_reason = CASE WHEN date_expired <= ${at}::timestamptz + make_interval(secs => ${EXPIRY_GRACE_MS / 1000})
+                                THEN 'expired' ELSE 'gone_early' END
+          WHERE region_id = ${regionId} AND closed_at IS NULL ${horizon}
+            -- Seen by a newer snapshot (another sweep's batch): not this snapshot's to close.
+            AND last_seen_at <= ${at}::timestamptz
+            AND NOT (contract_id = ANY(${bigintArray(snapshotIds)}))
+          RETURNING contract_id, region_id, type, items_status, price, close_reason, closed_at
+        ),
+        observed AS (${insertObservationsOf(sql`closed`)} RETURNING 1)
+        SELECT (SELECT count(*) FROM closed) AS closed, (SELECT count(*) FROM observed) AS observed`);
+      return { closed: Number(rows[0]?.closed ?? 0), observed: Number(rows[0]?.observed ?? 0) };
     },
 
     async finishRegionSnapshot(

@@ -37,7 +37,8 @@ function parsingWith<T>(parse: (raw: never) => T) {
   };
 }
 
-function sendConditional(reply: FastifyReply, result: ReadResult, notFoundBody: string): FastifyReply {
+/** Sends a conditional GET's outcome with the caching headers of docs/api.md §5 (404 with `notFoundBody`). */
+export function sendConditional(reply: FastifyReply, result: ReadResult, notFoundBody: string): FastifyReply {
   if (result.kind === 'not_found') {
     return reply.code(404).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(notFoundBody);
   }
@@ -46,10 +47,12 @@ function sendConditional(reply: FastifyReply, result: ReadResult, notFoundBody: 
   return reply.type('application/json; charset=utf-8').send(result.body);
 }
 
+/** Repeated If-None-Match headers are one list (RFC 9110 §5.3). */
+export const ifNoneMatch = (header: string | string[] | undefined) => (Array.isArray(header) ? header.join(',') : header);
+
 export async function contractRoutes(app: FastifyInstance, options: ContractRoutesOptions): Promise<void> {
   const { contractReads, documented } = options;
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  const ifNoneMatch = (header: string | string[] | undefined) => (Array.isArray(header) ? header.join(',') : header);
 
   typed.route({
     method: 'GET',

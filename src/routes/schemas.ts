@@ -63,6 +63,14 @@ const contractFields = {
   primary_label: z.string(),
   composition: compositionSummarySchema.nullish(),
   blueprint_summary: blueprintSummarySchema.nullish(),
+  // Extensions (additive: the reference document's schemas allow more properties).
+  current_bid: z.number().nullish().describe('Auctions: the highest known bid; null without a known bid and for every other type.'),
+  bid_count: count().nullish().describe('Auctions: the number of known bids (0 once fetched with none); null while never fetched and for every other type.'),
+  bids_checked_at: timestamp().nullish().describe('Auctions: when the bids were last fetched successfully.'),
+  end_location_system_id: int64().nullish().describe('Solar system of the end location (NPC stations only).'),
+  route_jumps: count().nullish().describe('Fewest stargate jumps from the start to the end system; null when unknown or unreachable.'),
+  route_jumps_highsec: count().nullish().describe('Fewest jumps through high-sec systems only; null when there is no such route.'),
+  reward_per_jump: z.number().nullish().describe('Couriers: reward ÷ max(route_jumps, 1).'),
 };
 
 export const contractListItemSchema = z
@@ -87,8 +95,16 @@ export const contractItemSchema = z
   })
   .meta({ id: 'ContractItemSchema', description: 'An item within a contract.' });
 
+export const contractBidSchema = z
+  .object({ bid_id: int64(), amount: z.number(), date_bid: timestamp() })
+  .meta({ id: 'ContractBid', description: 'A known bid on an auction.' });
+
 export const contractDetailSchema = z
-  .object({ ...contractFields, items: z.array(contractItemSchema).optional().meta({ default: [] }) })
+  .object({
+    ...contractFields,
+    items: z.array(contractItemSchema).optional().meta({ default: [] }),
+    bids: z.array(contractBidSchema).optional().describe('Known bids, amount descending then bid_id ascending; [] for other types.'),
+  })
   .meta({ id: 'ContractDetailSchema', description: 'A single contract with all its items, offered and requested.' });
 
 export const coverageInfoSchema = z
@@ -162,3 +178,22 @@ export const readinessSchema = z.object({
 });
 
 export const contractIdParamsSchema = z.object({ contract_id: int64() });
+
+const kindStatsSchema = z
+  .object({ count: count(), min: z.number().nullable(), median: z.number().nullable(), max: z.number().nullable() })
+  .meta({ id: 'ContractPriceKindStats', description: 'Unit prices of one kind of closure on one day; the lower median, no interpolation.' });
+
+export const contractPricesResponseSchema = z
+  .object({
+    type_id: int64(),
+    type_name: z.string().nullable(),
+    current: z
+      .object({ count: count(), min: z.number().nullable(), p25: z.number().nullable(), median: z.number().nullable() })
+      .meta({ id: 'ContractPriceCurrent', description: 'Unit prices of the live single-type offers matching the parameters (rank ceil(q·n)).' }),
+    history: z.array(
+      z
+        .object({ date: z.string().meta({ format: 'date' }), gone_early: kindStatsSchema, expired: kindStatsSchema })
+        .meta({ id: 'ContractPriceDay', description: 'One UTC day with at least one observation.' }),
+    ),
+  })
+  .meta({ id: 'ContractPricesResponse', description: 'Contract prices of one item type: live offers now and closed ones per day.' });

@@ -5,6 +5,8 @@
  * corpus of 200,000 contracts never sits in memory at once.
  */
 import type { BulkRow } from '../db/bulk.js';
+import { ROUTE_VERSION, routeFigures } from '../domain/courier-routes.js';
+import { starMap } from '../map/star-map.js';
 import { deriveContractFields, derivedColumns, nextShipFlag, SHIP_CATEGORY_ID, type DerivationItem } from '../domain/derived-fields.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import { draftItems, itemCount, type ItemDraft, type Theme } from './items.js';
@@ -34,7 +36,7 @@ export interface CorpusBatch {
   readonly items: BulkRow[];
 }
 
-/** Every stored contracts column but the generated ones (reward_per_volume, segment). */
+/** Every stored contracts column but the generated ones (reward_per_volume, reward_per_jump, segment). */
 export const CONTRACT_COLUMNS = [
   'contract_id', 'type', 'title', 'for_corporation', 'issuer_id', 'issuer_corporation_id', 'start_location_id',
   'end_location_id', 'date_issued', 'date_expired', 'price', 'collateral', 'reward', 'volume', 'buyout',
@@ -43,7 +45,8 @@ export const CONTRACT_COLUMNS = [
   'start_location_name', 'end_location_name', 'items_status', 'items_http_status', 'items_attempts',
   'items_next_attempt_at', 'items_fetched_at', 'enrichment_status', 'enrichment_version', 'enrichment_attempts',
   'enrichment_next_attempt_at', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label',
-  'primary_label_sort', 'composition', 'blueprint_summary', 'search_text',
+  'primary_label_sort', 'composition', 'blueprint_summary', 'search_text', 'route_jumps', 'route_jumps_highsec',
+  'route_version',
 ] as const;
 
 export const ITEM_COLUMNS = [
@@ -149,7 +152,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
   }
 
   const start = type === 'courier' && random.chance(COURIER_WITHOUT_START_SHARE) ? null : startLocation(region, random);
-  const end = type === 'courier' ? courierDestination(region, universe, random) : start;
+  const end = type === 'courier' ? courierDestination(region, universe, random, start) : start;
   const money = contractMoney(type, theme, drafts, random);
   const title = contractTitle(theme ?? (type === 'courier' ? 'courier' : 'loan'), drafts, routeNames(start, end, universe), random);
 
@@ -222,6 +225,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
     close_reason: timeline.closeReason,
     start_location_system_id: start?.systemId ?? null,
     end_location_system_id: end?.systemId ?? null,
+    ...routeColumns(start, end),
     issuer_name: issuer.characterName,
     issuer_corporation_name: issuer.corporationName,
     start_location_name: start?.name ?? null,
@@ -240,6 +244,12 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
   });
 }
 
+/** What the sync's route step stores once the systems are known. */
+function routeColumns(start: Location | null, end: Location | null) {
+  const route = routeFigures(start?.systemId ?? null, end?.systemId ?? null);
+  return { route_jumps: route.routeJumps, route_jumps_highsec: route.routeJumpsHighsec, route_version: ROUTE_VERSION };
+}
+
 function stationLocation(station: SeedStation): Location {
   return { id: station.station_id, systemId: station.system_id, name: station.name };
 }
@@ -254,15 +264,27 @@ function startLocation(region: RegionPlan, random: Random): Location {
   return stationLocation(random.chance(region.hubShare) ? region.hub : random.pick(region.stations));
 }
 
-function courierDestination(region: RegionPlan, universe: Universe, random: Random): Location {
+/**
+ * Where a courier goes: mostly a station of its own region (the hub often), some to another region's
+ * hub or station, some to a low-sec station (no high-sec route) and a few to player structures;
+ * never the station it starts at.
+ */
+function courierDestination(region: RegionPlan, universe: Universe, random: Random, start: Location | null): Location {
   const roll = random.next();
   if (roll < 0.05) return structureLocation(region, random);
-  if (roll < 0.2 && universe.regions.length > 1) {
+  if (roll < 0.15) {
+    const lowSec = region.stations.filter((station) => !starMap().isHighSec(station.system_id) && station.station_id !== start?.id);
+    if (lowSec.length > 0) return stationLocation(random.pick(lowSec));
+  }
+  if (roll < 0.3 && universe.regions.length > 1) {
     const others = universe.regions.filter((other) => other !== region).map((other) => [other, other.weight] as const);
     const target = random.weighted(others);
     return stationLocation(random.chance(0.6) ? target.hub : random.pick(target.stations));
   }
-  return stationLocation(random.chance(0.4) ? region.hub : random.pick(region.stations));
+  const local = region.stations.filter((station) => station.station_id !== start?.id);
+  if (local.length === 0) return structureLocation(region, random);
+  const hub = region.hub.station_id !== start?.id ? region.hub : null;
+  return stationLocation(hub !== null && random.chance(0.4) ? hub : random.pick(local));
 }
 
 function routeNames(start: Location | null, end: Location | null, universe: Universe) {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bulkWrite } from '../db/bulk.js';
 import type { Database, Executor } from '../db/client.js';
+import { createPriceObservationsRepository } from '../repositories/price-observations.repository.js';
 import { bigintArray } from '../repositories/sql-arrays.js';
 import { CONTRACT_COLUMNS, generateCorpus, ITEM_COLUMNS, referenceRows, type CorpusBatch, type SeedReferenceData } from './corpus.js';
 
@@ -23,6 +24,8 @@ export interface SeedResult {
   /** Rows inserted: ids already present (a second run) are skipped, not counted. */
   readonly contracts: number;
   readonly items: number;
+  /** Price observations of the closed single-type offers among them. */
+  readonly observations: number;
   readonly seconds: number;
 }
 
@@ -44,7 +47,9 @@ export async function seedDatabase(db: Pick<Database, 'transaction'>, options: S
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
   let contracts = 0;
   let items = 0;
+  let observations = 0;
   let done = 0;
+  const prices = createPriceObservationsRepository();
 
   const writeBatch = async (batch: CorpusBatch, last: boolean) => {
     const written = await db.transaction(async (tx) => {
@@ -59,11 +64,14 @@ export async function seedDatabase(db: Pick<Database, 'transaction'>, options: S
         columns: ITEM_COLUMNS,
         conflictTarget: ['contract_id', 'record_id'],
       });
+      // Closed single-type offers leave a price history, as the sync's closure would have written it.
+      const observations = await prices.observeClosed(tx, fresh.contracts.filter((row) => row.closed_at !== null).map((row) => row.contract_id as number));
       if (last) await bumpGeneration(tx);
-      return { contractRows, itemRows };
+      return { contractRows, itemRows, observations };
     });
     contracts += written.contractRows;
     items += written.itemRows;
+    observations += written.observations;
     done += batch.contracts.length;
     options.onProgress?.(done, total);
   };
@@ -97,7 +105,7 @@ export async function seedDatabase(db: Pick<Database, 'transaction'>, options: S
   if (failures.length > 0) throw failures[0];
   // A freshly filled table is planned as empty until autovacuum analyzes it.
   await db.transaction((tx) => tx.execute(sql`ANALYZE contracts, contract_items`));
-  return { contracts, items, seconds: (performance.now() - started) / 1000 };
+  return { contracts, items, observations, seconds: (performance.now() - started) / 1000 };
 }
 
 /**

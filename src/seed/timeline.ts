@@ -3,6 +3,7 @@
  * whether a sweep closed it (docs/sync.md §5.1, §5.3). Ages follow a steady-state listing: a contract's
  * position in the id sequence picks its age, so ids grow with date_issued as ESI's do.
  */
+import { closeReasonAt, type CloseReason } from '../domain/price-history.js';
 import type { Random } from './random.js';
 import type { RegionPlan } from './universe.js';
 
@@ -29,7 +30,7 @@ export interface Timeline {
   firstSeen: number;
   lastSeen: number;
   closedAt: number | null;
-  closeReason: 'expired' | 'gone' | null;
+  closeReason: CloseReason | null;
 }
 
 // Age density of a listing in steady state: ∝ the share of lifetimes longer than the age.
@@ -59,7 +60,7 @@ const floorSecond = (ms: number) => Math.floor(ms / SECOND) * SECOND;
 
 /**
  * Issue, expiry and sightings of a contract seen by the region's sweeps: open ones were in the last
- * sweep; closed ones (about 5 %) vanished at an earlier sweep, expired or gone (accepted/withdrawn).
+ * sweep; closed ones (about 5 %) vanished at an earlier sweep, expired or gone early (accepted/withdrawn).
  */
 export function contractTimeline(region: RegionPlan, quantile: number, now: number, random: Random): Timeline {
   const swept = region.sweptAt;
@@ -70,13 +71,14 @@ export function contractTimeline(region: RegionPlan, quantile: number, now: numb
     const lifetime = lifetimeWhere(random, (ms) => issued + ms <= swept - MINUTE);
     if (lifetime !== null) {
       const expired = issued + lifetime;
+      const closedAt = Math.min(swept, expired + random.int(0, 1800) * SECOND);
       return {
         issued,
         expired,
         firstSeen: firstSeenAfter(issued),
         lastSeen: expired - random.int(1, 1800) * SECOND,
-        closedAt: Math.min(swept, expired + random.int(0, 1800) * SECOND),
-        closeReason: 'expired',
+        closedAt,
+        closeReason: closeReasonAt(closedAt, expired),
       };
     }
   }
@@ -95,7 +97,8 @@ export function contractTimeline(region: RegionPlan, quantile: number, now: numb
     if (until > from) {
       const closedAt = floorSecond(from + random.next() * (until - from));
       const lastSeen = Math.max(firstSeen, closedAt - random.int(60, 1800) * SECOND);
-      return { issued, expired, firstSeen, lastSeen, closedAt, closeReason: 'gone' };
+      // Usually gone early; within EXPIRY_GRACE_MS of the expiry the sync counts it as expired too.
+      return { issued, expired, firstSeen, lastSeen, closedAt, closeReason: closeReasonAt(closedAt, expired) };
     }
   }
   return { issued, expired, firstSeen, lastSeen: swept, closedAt: null, closeReason: null };

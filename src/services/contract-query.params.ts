@@ -18,6 +18,7 @@ import {
   stringTooLong,
   stringTooShort,
   toErrorItem,
+  valueError,
   type ValidationErrorItem,
   type ValidationIssue,
 } from './validation-errors.js';
@@ -26,6 +27,7 @@ export { RequestValidationError, type ValidationErrorItem } from './validation-e
 
 import { CONTRACT_TYPES, type ContractType } from '../domain/contract-types.js';
 import { SORT_DIRECTIONS, SORT_FIELDS, type ContractListParams } from '../domain/contract-query.js';
+import { MAX_JUMPS_WITHIN, starMap } from '../map/star-map.js';
 
 // Registered under fixed ids so the OpenAPI document names them like the reference document does.
 // An id can be registered only once: reuse these exports instead of declaring the enums again.
@@ -42,7 +44,7 @@ const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(issue: ValidationIssue): Parsed<T> => ({ ok: false, issue });
 
 /** How one raw string becomes a value, and how that value is documented. */
-interface Codec<T> {
+export interface Codec<T> {
   parse(input: string): Parsed<T>;
   doc: z.ZodType;
 }
@@ -85,7 +87,7 @@ function int64(bounds: { ge?: bigint } = {}): Codec<bigint> {
 }
 
 /** An integer with small bounds on both sides, delivered as a JS number (e.g. a page size). */
-function boundedInt(ge: number, le: number): Codec<number> {
+export function boundedInt(ge: number, le: number): Codec<number> {
   return {
     parse(input) {
       const parsed = parseInt64(input);
@@ -115,7 +117,7 @@ function finiteNonNegative(): Codec<number> {
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
 
-const laxBoolean: Codec<boolean> = {
+export const laxBoolean: Codec<boolean> = {
   parse(input) {
     const word = input.toLowerCase();
     if (TRUE_WORDS.has(word)) return ok(true);
@@ -148,13 +150,51 @@ function searchText(min: number, max: number): Codec<string> {
   };
 }
 
-const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+export const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 const compareContractType = (a: ContractType, b: ContractType): number =>
   CONTRACT_TYPES.indexOf(a) - CONTRACT_TYPES.indexOf(b);
 
 function dedupeSorted<T>(values: readonly T[], compare: (a: T, b: T) => number): T[] {
   return [...new Set(values)].sort(compare);
 }
+
+/**
+ * One scalar query parameter (docs/api.md §6.2): the last occurrence wins and is the only one
+ * validated; absent → `fallback`; an error is appended to `errors` at `["query", name]`.
+ */
+export function readScalar<T>(name: string, codec: Codec<T>, raw: string | string[] | undefined, fallback: T, errors: ValidationErrorItem[]): T {
+  const input = Array.isArray(raw) ? raw.at(-1) : raw;
+  if (input === undefined) return fallback;
+  const parsed = codec.parse(input);
+  if (parsed.ok) return parsed.value;
+  errors.push(toErrorItem(parsed.issue, ['query', name], input));
+  return fallback;
+}
+
+/**
+ * One list query parameter (docs/api.md §6.2): each occurrence is an element, errors at
+ * `["query", name, index]`; absent → null; values de-duplicated and sorted.
+ */
+export function readList<T>(
+  name: string,
+  codec: Codec<T>,
+  compare: (a: T, b: T) => number,
+  raw: string | string[] | undefined,
+  errors: ValidationErrorItem[],
+): T[] | null {
+  const inputs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  if (inputs.length === 0) return null;
+  const values: T[] = [];
+  inputs.forEach((input, index) => {
+    const parsed = codec.parse(input);
+    if (parsed.ok) values.push(parsed.value);
+    else errors.push(toErrorItem(parsed.issue, ['query', name, index], input));
+  });
+  return dedupeSorted(values, compare);
+}
+
+/** The raw value of `name` in a parsed query string: own keys only (a plain object's prototype answers `constructor`). */
+export const rawParam = (raw: RawQuery, name: string) => (Object.hasOwn(raw, name) ? raw[name] : undefined);
 
 type Field = keyof ContractListParams;
 type ListField = { [K in Field]: ContractListParams[K] extends unknown[] | null ? K : never }[Field];
@@ -184,15 +224,7 @@ function scalar<K extends ScalarField>(
   return {
     name,
     field,
-    read(raw, errors) {
-      // Repeated scalars: the last occurrence wins and is the only one validated (docs/api.md §6.2).
-      const input = Array.isArray(raw) ? raw.at(-1) : raw;
-      if (input === undefined) return fallback;
-      const parsed = codec.parse(input);
-      if (parsed.ok) return parsed.value;
-      errors.push(toErrorItem(parsed.issue, ['query', name], input));
-      return fallback;
-    },
+    read: (raw, errors) => readScalar(name, codec, raw, fallback, errors),
     normalize: (value) => value,
     doc: (docDefault === null ? codec.doc.optional() : codec.doc.default(docDefault)).describe(description),
   };
@@ -208,26 +240,27 @@ function list<K extends ListField>(
   return {
     name,
     field,
-    read(raw, errors) {
-      const inputs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-      if (inputs.length === 0) return null;
-      const values: Element<K>[] = [];
-      inputs.forEach((input, index) => {
-        const parsed = codec.parse(input);
-        if (parsed.ok) values.push(parsed.value);
-        else errors.push(toErrorItem(parsed.issue, ['query', name, index], input));
-      });
-      return dedupeSorted(values, compare);
-    },
+    read: (raw, errors) => readList(name, codec, compare, raw, errors),
     normalize: (value) => (Array.isArray(value) ? dedupeSorted(value as Element<K>[], compare) : value),
     doc: z.array(codec.doc).optional().describe(description),
   };
 }
 
+/** An int64 naming a solar system of the map; any other id is a value error (docs/api.md §13). */
+const knownSystem: Codec<bigint> = {
+  parse(input) {
+    const parsed = parseInt64(input);
+    if (!parsed.ok) return parsed;
+    return starMap().systemExists(Number(parsed.value)) ? parsed : fail(valueError('unknown solar system'));
+  },
+  doc: int64Doc(),
+};
+
 const money = finiteNonNegative();
-const runs = int64({ ge: -1n });
-const efficiency = int64({ ge: 0n });
-const id = int64();
+/** Blueprint runs (−1: an original), ME and TE bounds, and ids, as every route parses them. */
+export const runs = int64({ ge: -1n });
+export const efficiency = int64({ ge: 0n });
+export const id = int64();
 const ITEM_BOUND_NOTE = 'satisfied by one offered item together with the other bound of its family';
 
 // §6.1 order: it is also the order in which errors are reported.
@@ -256,6 +289,12 @@ const PARAMS: readonly ParamDef[] = [
   scalar('size', 'size', boundedInt(1, 100), 50, 'Number of contracts per page.'),
   scalar('sort_by', 'sortBy', oneOf(SORT_FIELDS, sortFieldSchema), 'date_issued', 'Field to sort by.'),
   scalar('sort_direction', 'sortDirection', oneOf(SORT_DIRECTIONS, sortDirectionSchema), 'desc', 'Sort direction.'),
+  // Extensions, after the upstream parameters (their errors come after the upstream ones).
+  scalar('max_jumps', 'maxJumps', id, null, 'At most this many stargate jumps from the start to the end system (an unknown route never matches).'),
+  scalar('highsec_route', 'highsecRoute', laxBoolean, null, 'true: a route through high-sec systems only exists; false: none does.'),
+  scalar('min_reward_per_jump', 'minRewardPerJump', money, null, 'Minimum courier reward per jump (inclusive).'),
+  scalar('near_system_id', 'nearSystemId', knownSystem, null, 'A solar system: the start system is within max_jumps_from jumps of it.'),
+  scalar('max_jumps_from', 'maxJumpsFrom', boundedInt(0, MAX_JUMPS_WITHIN), null, 'Jumps from near_system_id (default 0: that system only).'),
 ];
 
 /**
@@ -265,11 +304,7 @@ const PARAMS: readonly ParamDef[] = [
 export function parseContractListQuery(raw: RawQuery): ContractListParams {
   const errors: ValidationErrorItem[] = [];
   const params: Record<string, unknown> = {};
-  for (const def of PARAMS) {
-    // Own keys only: the raw object may be a plain object whose prototype answers `constructor` etc.
-    const value = Object.hasOwn(raw, def.name) ? raw[def.name] : undefined;
-    params[def.field] = def.read(value, errors);
-  }
+  for (const def of PARAMS) params[def.field] = def.read(rawParam(raw, def.name), errors);
   if (errors.length > 0) throw new RequestValidationError(errors);
   return params as unknown as ContractListParams;
 }
@@ -293,8 +328,16 @@ export function canonicalQueryKey(params: ContractListParams): string {
  * @throws RequestValidationError at `["path","contract_id"]`.
  */
 export function parseContractIdParam(raw: string): bigint {
+  return parseInt64PathParam('contract_id', raw);
+}
+
+/**
+ * Parses an int64 path parameter (an id: any int64 is valid, unknown ones are simply not found).
+ * @throws RequestValidationError at `["path", name]`.
+ */
+export function parseInt64PathParam(name: string, raw: string): bigint {
   const parsed = parseInt64(raw);
-  if (!parsed.ok) throw new RequestValidationError([toErrorItem(parsed.issue, ['path', 'contract_id'], raw)]);
+  if (!parsed.ok) throw new RequestValidationError([toErrorItem(parsed.issue, ['path', name], raw)]);
   return parsed.value;
 }
 

@@ -16,7 +16,7 @@ import { unavailableFor } from './service-errors.js';
 import { createSingleFlight } from './single-flight.js';
 import type { SqlReads } from './sql-reads.js';
 
-export type CachedRoute = 'list' | 'detail' | 'taxonomy';
+export type CachedRoute = 'list' | 'detail' | 'taxonomy' | 'contract_prices';
 /**
  * The request's AbortSignal, asked for only when database work begins: making one costs an
  * AbortController and a listener, which answers from memory never need.
@@ -212,8 +212,8 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       const open = deps.model?.detail(Number(contractId));
       if (open) return answer(open.body, tagFor(open.generation), ifNoneMatch);
       const read = async () => {
-        const { generation, row, items } = await deps.sql.detail(contractId);
-        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items)) };
+        const { generation, row, items, bids } = await deps.sql.detail(contractId);
+        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items, bids)) };
       };
       const known = deps.model?.lookup(Number(contractId));
       if (known?.stamp !== undefined) {

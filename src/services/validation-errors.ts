@@ -47,6 +47,13 @@ export const intParsingSize = (): ValidationIssue => ({
   msg: 'Unable to parse input string as an integer, exceeded maximum size',
 });
 
+/** A check beyond the value's type failed (pydantic's ValueError; its ctx carries the error object, empty on the wire). */
+export const valueError = (message: string): ValidationIssue => ({
+  type: 'value_error',
+  msg: `Value error, ${message}`,
+  ctx: { error: {} },
+});
+
 export const floatParsing = (): ValidationIssue => ({
   type: 'float_parsing',
   msg: 'Input should be a valid number, unable to parse string as a number',

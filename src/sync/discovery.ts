@@ -32,6 +32,11 @@ export interface RegionSweepResult {
   readonly detail: string | null;
 }
 
+/** The listing regenerates within seconds: sweep other regions first and come back to this one. */
+export interface DeferredSweep {
+  readonly outcome: 'deferred';
+}
+
 const BATCH_SIZE = 500;
 const REGION_NOT_FOUND_RETRY_MS = 3_600_000;
 const INCONSISTENT_RETRY_FLOOR_MS = 60_000;
@@ -95,7 +100,12 @@ function earliestExpiry(outcomes: readonly PageOutcome[]): number | null {
  * Discovery of one due region (docs/sync.md §5.1–5.3): read and validate a snapshot, write it in
  * batches of 500 (one transaction each), then close what it no longer lists.
  */
-export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counters: RegionCounters): Promise<RegionSweepResult> {
+export async function sweepRegion(
+  deps: DiscoveryDeps,
+  regionId: number,
+  counters: RegionCounters,
+  options: { mayDefer?: boolean } = {},
+): Promise<RegionSweepResult | DeferredSweep> {
   const log = deps.logger.child({ region_id: regionId });
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep, (attempt) => log.warn({ attempt }, 'database unavailable, retrying step'));
 
@@ -116,6 +126,11 @@ export async function sweepRegion(deps: DiscoveryDeps, regionId: number, counter
     else counters.pagesFetched += 1;
     await retry(() => deps.repo.setNextPoll(deps.db, regionId, deps.nextPollTime(page.receivedAt, page.lifetimeSeconds)));
     if (attempt === 0 && shouldAwaitRegeneration(page.lifetimeSeconds, page.cachePeriodSeconds)) {
+      // Waiting here would hold a sweep lane idle while other regions are due (a cold `all` run).
+      if (options.mayDefer) {
+        log.info({ seconds_left: page.lifetimeSeconds }, 'listing about to regenerate: sweeping other regions first');
+        return { outcome: 'deferred' };
+      }
       log.info({ seconds_left: page.lifetimeSeconds }, 'listing about to regenerate: waiting for it');
       await deps.sleep((page.lifetimeSeconds + 1 + deps.random() * 4) * 1000);
       deps.checkpoint();
@@ -257,7 +272,7 @@ export async function closeRegion(
       return 'held';
     }
     const horizon = possiblyTruncated && snapshotIds.length > 0 ? snapshotIds.reduce((max, id) => (id > max ? id : max)) : null;
-    const closed = await deps.repo.closeMissing(tx, regionId, snapshotIds, snapshotAt, horizon);
+    const { closed } = await deps.repo.closeMissing(tx, regionId, snapshotIds, snapshotAt, horizon);
     counters.contractsClosed += closed;
     await deps.repo.finishRegionSnapshot(tx, {
       regionId,

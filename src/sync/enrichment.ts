@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/client.js';
+import { ROUTE_VERSION, routeFigures } from '../domain/courier-routes.js';
 import { ENRICHMENT_VERSION } from '../domain/enrichment.js';
 import type { ItemsRepository } from '../repositories/items.repository.js';
 import type { ResolutionRepository } from '../repositories/resolution.repository.js';
@@ -24,6 +25,8 @@ export interface EnrichmentDeps {
 }
 
 const REDERIVE_CHUNK = 500;
+/** Contracts per route transaction: a cold sync's first pass computes every open contract's route. */
+const ROUTE_CHUNK = 5000;
 
 /** Recomputes stored derived fields of `contractIds` in chunks; bumps the generation when any changed. */
 export async function rederive(deps: EnrichmentDeps, contractIds: readonly number[]): Promise<number> {
@@ -45,7 +48,29 @@ export async function rederive(deps: EnrichmentDeps, contractIds: readonly numbe
   return changed;
 }
 
-/** Phase (b): station systems, then names, for open contracts lacking them (docs/sync.md §5.5). */
+/**
+ * Route figures of open contracts whose systems changed since they were computed (or that were
+ * computed by an older map): jumps are a function of the two systems, computed here from the
+ * shipped map and stored so that both read paths filter and sort on them.
+ */
+async function applyRoutes(deps: EnrichmentDeps): Promise<void> {
+  const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+  for (;;) {
+    const due = await retry(() => deps.resolution.routesDue(deps.db, ROUTE_VERSION, ROUTE_CHUNK));
+    if (due.length === 0) return;
+    const routes = due.map((ends) => ({ contractId: ends.contractId, ...routeFigures(ends.startSystemId, ends.endSystemId) }));
+    await retry(() =>
+      deps.db.transaction(async (tx) => {
+        const changed = await deps.resolution.applyRoutes(tx, routes, ROUTE_VERSION);
+        if (changed > 0) await deps.syncWrites.bumpGeneration(tx);
+      }),
+    );
+    deps.checkpoint();
+    if (due.length < ROUTE_CHUNK) return;
+  }
+}
+
+/** Phase (b): station systems and the routes between them, then names, for open contracts lacking them (docs/sync.md §5.5). */
 export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
   const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
   const categoryNames = await retry(() => deps.universe.categoryNames(deps.db));
@@ -68,6 +93,8 @@ export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
       }),
     );
   }
+  deps.checkpoint();
+  await applyRoutes(deps);
   deps.checkpoint();
 
   const nameIds = await retry(() => deps.resolution.nameIds(deps.db));

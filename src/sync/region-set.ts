@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { RegionSelection } from '../config.js';
 import { isKnownSpaceRegion, STATIC_KNOWN_SPACE_REGION_IDS } from '../domain/eve-regions.js';
 import type { RegionListSource } from '../esi/region-list.js';
+import type { KeyValueCache } from '../cache/key-value-cache.js';
+
+const CACHE_KEY = 'hangar-bay:esi:v1:region-list';
 
 /**
  * A list from ESI is refreshed no sooner than this after its fetch, whatever its `Expires` says:
@@ -14,6 +17,12 @@ export type RegionSetOrigin = 'esi' | 'database' | 'static';
 
 export interface RegionSetDeps {
   readonly selection: RegionSelection;
+  /**
+   * Where a list from ESI is kept until its refresh (Redis when configured): a new process — the
+   * next `npm run sync`, a restarted worker, an API replica's status page — reuses it instead of
+   * asking E8 again. Failures count as misses.
+   */
+  readonly cache?: Pick<KeyValueCache, 'get' | 'set'>;
   /** Regions the database has swept at least once: the first fall-back of `all`. */
   readonly sweptRegionIds: () => Promise<readonly number[]>;
   readonly now: () => Date;
@@ -50,6 +59,23 @@ export function createRegionSet(deps: RegionSetDeps): RegionSet {
   const { selection, logger } = deps;
   let held: Held | null = null;
 
+  async function cached(now: number): Promise<Held | null> {
+    try {
+      const entry = await deps.cache?.get(CACHE_KEY);
+      if (!entry) return null;
+      const stored = JSON.parse(entry.toString('utf8')) as { ids: number[]; etag: string | null; refreshAt: number };
+      const ids = knownSpace(stored.ids);
+      return ids.length > 0 && now < stored.refreshAt ? { ids, origin: 'esi', etag: stored.etag, refreshAt: stored.refreshAt } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function keep(list: Held, now: number): void {
+    const body = Buffer.from(JSON.stringify({ ids: list.ids, etag: list.etag, refreshAt: list.refreshAt }));
+    deps.cache?.set(CACHE_KEY, body, Math.max(1, Math.ceil((list.refreshAt - now) / 1000))).catch(() => {});
+  }
+
   async function fallback(): Promise<{ ids: readonly number[]; origin: RegionSetOrigin }> {
     let swept: number[] = [];
     try {
@@ -64,17 +90,20 @@ export function createRegionSet(deps: RegionSetDeps): RegionSet {
     async forRun(source) {
       if (selection !== 'all') return selection;
       const now = deps.now().getTime();
+      if (held === null || held.origin !== 'esi') held = (await cached(now)) ?? held;
       if (held !== null && now < held.refreshAt) return held.ids;
       const nextRefresh = (expiresAt: Date) => Math.max(expiresAt.getTime(), now + MIN_REGION_LIST_REFRESH_MS);
       const result = await source.fetch(held?.origin === 'esi' ? held.etag : null);
       let reason: string;
       if (result.kind === 'not-modified' && held !== null) {
         held.refreshAt = nextRefresh(result.expiresAt);
+        keep(held, now);
         return held.ids;
       } else if (result.kind === 'ok') {
         const ids = knownSpace(result.ids);
         if (ids.length > 0) {
           held = { ids, origin: 'esi', etag: result.etag, refreshAt: nextRefresh(result.expiresAt) };
+          keep(held, now);
           logger.info({ regions: ids.length, not_known_space: new Set(result.ids).size - ids.length }, 'region set from ESI');
           return ids;
         }
@@ -95,7 +124,7 @@ export function createRegionSet(deps: RegionSetDeps): RegionSet {
 
     async current() {
       if (selection !== 'all') return selection;
-      return held?.ids ?? (await fallback()).ids;
+      return held?.ids ?? (await cached(deps.now().getTime()))?.ids ?? (await fallback()).ids;
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
-import type { Database } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
+import { utcDay } from '../domain/price-history.js';
 import type { EsiClient } from '../esi/types.js';
 import type { BidsRepository } from '../repositories/bids.repository.js';
 import type { ItemsRepository } from '../repositories/items.repository.js';
@@ -24,7 +25,7 @@ import type { UniverseResolver } from './universe.js';
 import { loggableError } from '../logger.js';
 
 export interface SyncRunnerDeps {
-  readonly config: Pick<AppConfig, 'aggregationIntervalSeconds' | 'retentionDays' | 'esiMaxConcurrency'>;
+  readonly config: Pick<AppConfig, 'aggregationIntervalSeconds' | 'retentionDays' | 'priceHistoryDays' | 'esiMaxConcurrency'>;
   /** The configured regions of a run (src/sync/region-set.ts); called after the lock is taken. */
   readonly regions: () => Promise<readonly number[]>;
   readonly db: Database;
@@ -80,6 +81,8 @@ const MAX_PARALLEL_SWEEPS = 2;
 /** Rows changed in one run beyond which planner statistics are refreshed at once. */
 const BULK_CHANGE_ROWS = 1000;
 const RETENTION_BATCH = 1000;
+// Observations are narrow rows: ten times as many make a transaction of the same size.
+const OBSERVATION_RETENTION_BATCH = 10_000;
 const RUN_RECORD_DAYS = 90;
 /**
  * How long the change log keeps a change: an API process's read model that has been behind for
@@ -285,16 +288,19 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
       if (!due.some((d) => d.regionId === regionId)) log.info({ region_id: regionId, next_poll_at: state?.nextPollAt }, `region not due until ${state?.nextPollAt?.toISOString()}`);
     }
     let next = 0;
+    // Regions whose listing was about to regenerate, sent to the back of the queue once.
+    const deferred = new Set<number>();
     const worker = async (stopped: () => boolean) => {
       while (next < due.length && !stopped()) {
         checkpoint();
-        const { regionId } = due[next++]!;
+        const entry = due[next++]!;
+        const { regionId } = entry;
         const regionCounters = emptyRegionCounters();
         const regionStarted = now();
         options.onProgress?.({ phase: 'discovery', regionId, state: 'sweeping' });
         let result: { outcome: RegionOutcome; detail: string | null };
         try {
-          result = await sweepRegion(
+          const swept = await sweepRegion(
             {
               db: deps.db, repo: deps.syncWrites, pages: deps.pages, parseRow: deps.parseListingRow, now, random, sleep,
               logger: log, checkpoint, nextPollTime: deps.nextPollTime,
@@ -302,7 +308,16 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
             },
             regionId,
             regionCounters,
+            { mayDefer: !deferred.has(regionId) && next < due.length },
           );
+          if (swept.outcome === 'deferred') {
+            deferred.add(regionId);
+            due.push(entry);
+            regionCounters.esiRequests = regionCounters.pagesFetched + regionCounters.pagesNotModified;
+            for (const key of Object.keys(regionCounters) as (keyof typeof regionCounters)[]) counters[key] += regionCounters[key];
+            continue;
+          }
+          result = swept;
         } catch (error) {
           if (error instanceof StopRun) throw error;
           log.error({ region_id: regionId, err: loggableError(error) }, 'region sweep failed');
@@ -326,23 +341,34 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     if (failure !== null) throw failure.error;
   }
 
-  /** Phase (e): retention (docs/sync.md §5.8), one bounded transaction at a time. */
-  async function retain(log: Logger): Promise<void> {
-    const cutoff = new Date(now().getTime() - deps.config.retentionDays * 86_400_000);
+  /** Runs `remove` in transactions of at most `batch` rows until one removes fewer; each that removes any bumps G. */
+  async function deleteInBatches(batch: number, remove: (tx: Executor) => Promise<number>): Promise<number> {
     let deleted = 0;
     for (;;) {
       const count = await withDbRetry(
         () =>
           deps.db.transaction(async (tx) => {
-            const n = await deps.retention.deleteOldContracts(tx, cutoff, RETENTION_BATCH);
+            const n = await remove(tx);
             if (n > 0) await deps.syncWrites.bumpGeneration(tx);
             return n;
           }),
         sleep,
       );
       deleted += count;
-      if (count < RETENTION_BATCH) break;
+      if (count < batch) return deleted;
     }
+  }
+
+  /** Phase (e): retention (docs/sync.md §5.8), one bounded transaction at a time. */
+  async function retain(log: Logger): Promise<void> {
+    const cutoff = new Date(now().getTime() - deps.config.retentionDays * 86_400_000);
+    const deleted = await deleteInBatches(RETENTION_BATCH, (tx) => deps.retention.deleteOldContracts(tx, cutoff, RETENTION_BATCH));
+    // Observations outlive their contracts (no foreign key) and have their own horizon, in whole UTC days.
+    const firstKeptDay = utcDay(now().getTime() - deps.config.priceHistoryDays * 86_400_000);
+    const observations = await deleteInBatches(OBSERVATION_RETENTION_BATCH, (tx) =>
+      deps.retention.deleteOldObservations(tx, firstKeptDay, OBSERVATION_RETENTION_BATCH),
+    );
+    if (observations > 0) log.info({ deleted: observations }, 'retention deleted old price observations');
     await withDbRetry(() => deps.retention.deleteOldRuns(deps.db, new Date(now().getTime() - RUN_RECORD_DAYS * 86_400_000)), sleep);
     const pruned = await withDbRetry(
       () => deps.db.transaction((tx) => deps.retention.pruneChangeLog(tx, CHANGE_LOG_RETENTION_SECONDS)),

@@ -33,7 +33,7 @@ import { loggableError } from '../logger.js';
 export type SyncConfig = Pick<
   AppConfig,
   | 'esiBaseUrl' | 'esiUserAgent' | 'esiCompatibilityDate' | 'esiTimeoutMs' | 'esiMaxConcurrency' | 'esiMaxRps'
-  | 'esiDowntimeWindow' | 'aggregationIntervalSeconds' | 'retentionDays'
+  | 'esiDowntimeWindow' | 'aggregationIntervalSeconds' | 'retentionDays' | 'priceHistoryDays'
 >;
 
 export interface SyncWiringOptions {

@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSde } from '../fixtures/sde/index.js';
-import type { ContractListParams } from '../../src/domain/contract-query.js';
+import { SORT_FIELDS, type ContractListParams } from '../../src/domain/contract-query.js';
 import { ByteWriter } from '../../src/domain/byte-writer.js';
 import { toContractDetail } from '../../src/domain/contract-wire.js';
 import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../../src/domain/list-body.js';
@@ -54,6 +54,7 @@ interface CorpusFacts {
   prices: number[];
   collaterals: number[];
   expiries: number[];
+  rewardsPerJump: number[];
 }
 
 async function corpusFacts(): Promise<CorpusFacts> {
@@ -81,6 +82,9 @@ async function corpusFacts(): Promise<CorpusFacts> {
     expiries: (await db.db.execute<{ v: string }>(sql`SELECT extract(epoch FROM date_expired)::bigint AS v FROM contracts ORDER BY random() LIMIT 20`)).map((r) =>
       Number(r.v),
     ),
+    rewardsPerJump: (
+      await db.db.execute<{ v: number }>(sql`SELECT reward_per_jump AS v FROM contracts WHERE reward_per_jump IS NOT NULL ORDER BY random() LIMIT 20`)
+    ).map((r) => r.v),
   };
 }
 
@@ -126,11 +130,14 @@ function rawQueryArbitrary(facts: CorpusFacts): fc.Arbitrary<RawQuery> {
       is_ship_contract: optional(fc.constantFrom('true', 'false'), 4),
       page: optional(fc.oneof(small(1, 6), fc.constantFrom('40', '9223372036854775807')), 2),
       size: optional(fc.constantFrom('1', '7', '20', '50', '100'), 2),
-      sort_by: optional(
-        fc.constantFrom('date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', 'days_to_complete', 'buyout'),
-        1,
-      ),
+      sort_by: optional(fc.constantFrom(...SORT_FIELDS), 1),
       sort_direction: optional(fc.constantFrom('asc', 'desc'), 1),
+      max_jumps: optional(small(-1, 30), 8),
+      highsec_route: optional(fc.constantFrom('true', 'false'), 8),
+      min_reward_per_jump: optional(money(facts.rewardsPerJump), 8),
+      // Systems of the corpus are on the map; an unknown one is a 422 (tested by the route tests).
+      near_system_id: optional(fc.constantFrom(...facts.systems).map(String), 8),
+      max_jumps_from: optional(small(0, 12), 3),
     })
     .map((record) => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null)) as RawQuery);
 }
@@ -181,6 +188,8 @@ async function churn(round: number): Promise<void> {
     await tx.execute(sql`UPDATE contracts SET title = 'Round ' || ${String(round)} || ' Special', search_text = 'round ' || ${String(round)} || ' special' || chr(31) || search_text WHERE contract_id IN ${sample(0.04)}`);
     await tx.execute(sql`UPDATE contracts SET date_expired = date_expired + interval '3 hours', primary_label_sort = 'zz ' || primary_label_sort WHERE contract_id IN ${sample(0.04)}`);
     await tx.execute(sql`UPDATE contracts SET last_seen_at = ${new Date(NOW.getTime() + round * 60_000).toISOString()}::timestamptz WHERE contract_id IN ${sample(0.02)}`);
+    await tx.execute(sql`UPDATE contracts SET current_bid = CASE WHEN current_bid IS NULL THEN coalesce(price, 1e6) * 1.1 ELSE NULL END, bid_count = 1 WHERE type = 'auction' AND contract_id IN ${sample(0.3)}`);
+    await tx.execute(sql`UPDATE contracts SET route_jumps = CASE WHEN route_jumps IS NULL THEN 7 ELSE NULL END, route_jumps_highsec = NULL WHERE contract_id IN ${sample(0.03)}`);
     await tx.execute(sql`UPDATE contracts SET volume = NULL, collateral = collateral + 1e6, buyout = 77e6, days_to_complete = 3 WHERE contract_id IN ${sample(0.03)}`);
     await tx.execute(sql`UPDATE contracts SET is_blueprint_copy_contract = NOT is_blueprint_copy_contract, items_status = 'unavailable' WHERE contract_id IN ${sample(0.02)}`);
     await tx.execute(sql`DELETE FROM contract_items WHERE contract_id IN ${sample(0.03)}`);
@@ -225,24 +234,25 @@ function summary(body: string) {
 /** Details of a sample of stored contracts (open and closed) and of absent ids: the model's bytes are SQL's. */
 async function compareDetails(round: number): Promise<{ open: number; notOpen: number }> {
   const sampled = await db.db.execute<{ contract_id: string; closed: boolean }>(sql`
-    SELECT contract_id, closed_at IS NOT NULL AS closed FROM contracts
+    SELECT contract_id, closed_at IS NOT NULL OR type = 'auction' AS closed FROM contracts
     ORDER BY hashtext(contract_id::text || ${`detail ${round}`}) LIMIT ${DETAILS_PER_GENERATION}`);
   const ids = [...sampled.map((row) => Number(row.contract_id)), 1, 999_999_999_999];
   let open = 0;
   let notOpen = 0;
   for (const id of ids) {
-    const { generation, row, items } = await sqlReads().detail(BigInt(id));
+    const { generation, row, items, bids } = await sqlReads().detail(BigInt(id));
     expect(generation).toBe(modelGeneration);
     const writer = new ByteWriter(4096);
     const held = store.writeDetail(id, writer);
     const closed = sampled.find((sample) => Number(sample.contract_id) === id)?.closed ?? true;
-    expect(held, `contract ${id} is answered from memory exactly when it is open`).toBe(row !== null && !closed);
+    // Auctions' details (their bids) come from the database.
+    expect(held, `contract ${id} is answered from memory exactly when it is open and no auction`).toBe(row !== null && !closed);
     if (!held) {
       notOpen += 1;
       continue;
     }
     open += 1;
-    expect(writer.done().toString('utf8'), `detail of ${id}`).toBe(JSON.stringify(toContractDetail(row!, items)));
+    expect(writer.done().toString('utf8'), `detail of ${id}`).toBe(JSON.stringify(toContractDetail(row!, items, bids)));
   }
   return { open, notOpen };
 }
@@ -308,7 +318,7 @@ describe('read model ≡ SQL path', () => {
       await advanceModel();
     }
     process.stdout.write(
-      `read model ≡ SQL: ${compared} list queries (${nonEmpty} with rows) and ${details.open} open-contract details (${details.notOpen} closed or absent ids left to SQL) over ${GENERATIONS} generations, ${store.openCount} open contracts at the end\n`,
+      `read model ≡ SQL: ${compared} list queries (${nonEmpty} with rows) and ${details.open} open-contract details (${details.notOpen} closed, auction or absent ids left to SQL) over ${GENERATIONS} generations, ${store.openCount} open contracts at the end\n`,
     );
     expect(details.open).toBeGreaterThan(GENERATIONS * DETAILS_PER_GENERATION * 0.5);
     expect(compared).toBeGreaterThanOrEqual(QUERIES);

@@ -170,7 +170,7 @@ describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', (
     expect(await generation()).toBe(before + 1);
   });
 
-  it('a snapshot T lacking 3 of 10: date_expired ≤ T → expired (including = T), else gone, closed_at = T; failed sweeps, skipped rows and items 204/403/404 close nothing (case 97)', async () => {
+  it('a snapshot T lacking 3 of 10: date_expired ≤ T → expired (including = T), else gone_early, closed_at = T; failed sweeps, skipped rows and items 204/403/404 close nothing (case 97)', async () => {
     const R = 10000207;
     const T1 = Math.floor(now() / 1000) * 1000;
     const T2 = T1 + 1800_000;
@@ -200,7 +200,7 @@ describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', (
     expect(closed).toEqual([
       { id: String(ids[0]), reason: 'expired', at: T2 },
       { id: String(ids[1]), reason: 'expired', at: T2 },
-      { id: String(ids[2]), reason: 'gone', at: T2 },
+      { id: String(ids[2]), reason: 'gone_early', at: T2 },
     ]);
     expect(await count(sql`region_id = ${R} AND closed_at IS NULL AND last_seen_at = ${iso(T2)}::timestamptz`)).toBe(7);
     // One batch of restamps and one closure commit.
@@ -268,7 +268,7 @@ describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', (
     const result = await discover([R]);
     expect(result.regions).toEqual([{ regionId: R, outcome: 'success', detail: 'truncated' }]);
     expect((await region(R)).truncated).toBe(true);
-    expect(await count(sql`contract_id = ${M - 1} AND close_reason = 'gone'`)).toBe(1);
+    expect(await count(sql`contract_id = ${M - 1} AND close_reason = 'gone_early'`)).toBe(1);
     expect(await count(sql`contract_id = ${M + 1} AND closed_at IS NULL`)).toBe(1);
   });
 
@@ -294,7 +294,7 @@ describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', (
       esi.control.setRows(R, listing, { lastModified: now() });
       const before = await generation();
       const result = await discover([R]);
-      if (listing.length === 2) expect(await count(sql`contract_id = 370000003 AND close_reason = 'gone'`)).toBe(1);
+      if (listing.length === 2) expect(await count(sql`contract_id = 370000003 AND close_reason = 'gone_early'`)).toBe(1);
       else {
         expect(await regionRun(result.runId, R)).toMatchObject({ outcome: 'success', contracts_reopened: 1, contracts_closed: 0 });
         expect(await generation()).toBe(before + 1);
@@ -354,7 +354,7 @@ describe('writes and closure (docs/sync.md §5.2–5.3) against the fake ESI', (
       FROM contracts WHERE region_id = ${r} ORDER BY contract_id`);
     const twinState = await state(twin);
     expect(twinState.filter((c) => c.close_reason === 'expired')).toHaveLength(60);
-    expect(twinState.filter((c) => c.close_reason === 'gone')).toHaveLength(first.length - (second.length - 2) - 60);
+    expect(twinState.filter((c) => c.close_reason === 'gone_early')).toHaveLength(first.length - (second.length - 2) - 60);
     expect(await state(crashed)).toEqual(twinState);
     const { next: _a, ...crashedRegion } = await region(crashed);
     const { next: _b, ...twinRegion } = await region(twin);

@@ -319,6 +319,29 @@ describe('discovery (docs/sync.md §5.1) against the fake ESI', () => {
     expect(await count(sql`region_id = ${short}`)).toBe(100);
   });
 
+  it('a listing about to regenerate goes to the back of the queue while other regions are due: their sweeps do not wait behind it (case 79)', async () => {
+    const [late, b, c] = [10000151, 10000152, 10000153];
+    const T = Math.floor(now() / 1000) * 1000 - 1_790_000;
+    esi.control.setRows(late, rows(319_200_000, 50, now()), { lastModified: T });
+    esi.control.setRows(b, rows(319_300_000, 50, now()), {});
+    esi.control.setRows(c, rows(319_400_000, 50, now()), {});
+    sleeps.length = 0;
+    const since = mark();
+    const result = await discover([late, b, c]);
+    expect(result.regions.map((entry) => entry.outcome)).toEqual(['success', 'success', 'success']);
+    // Swept last, after one wait for its regeneration; the others never waited.
+    expect(result.regions.at(-1)!.regionId).toBe(late);
+    expect(sleeps).toHaveLength(1);
+    const firstOther = Math.min(...[b, c].map((r) => listing(r, since)[0]!.seq));
+    const lateRequests = listing(late, since);
+    // Page 1 when deferred, again when its turn comes back (still regenerating: the wait), then after it.
+    expect(lateRequests.map((e) => e.page)).toEqual([1, 1, 1]);
+    expect(lateRequests[1]!.seq).toBeGreaterThan(firstOther);
+    expect(Date.parse(lateRequests[2]!.time)).toBeGreaterThanOrEqual(T + 1_800_000);
+
+    for (const r of [late, b, c]) expect(await count(sql`region_id = ${r}`)).toBe(50);
+  });
+
   it('the second sweep sends If-None-Match: <stored ETag>; all 304 → `unchanged`, pages_not_modified = N; no If-None-Match without a parseable stored body (case 80)', async () => {
     const R = 10000135;
     esi.control.setRows(R, rows(320_000_000, 2001, now()), { lastModified: now() });
@@ -390,7 +413,7 @@ describe('discovery (docs/sync.md §5.1) against the fake ESI', () => {
       expect(t.logs.some((l) => l.run_id === result.runId && String(l.msg).includes('inconsistent'))).toBe(false);
       expect(await regionRun(result.runId, R)).toMatchObject({ outcome: 'success', contracts_new: 1, contracts_closed: 1 });
       expect(await count(sql`region_id = ${R} AND closed_at IS NOT NULL`)).toBe(1);
-      expect(await count(sql`contract_id = ${gone} AND close_reason = 'gone'`)).toBe(1);
+      expect(await count(sql`contract_id = ${gone} AND close_reason = 'gone_early'`)).toBe(1);
       expect(await count(sql`contract_id = ${fresh}`)).toBe(1);
     });
 

@@ -17,7 +17,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const UNNAMED = {
   issuer_name: null, issuer_corporation_name: null, start_location_name: null, end_location_name: null,
-  start_location_system_id: null, end_location_system_id: null,
+  start_location_system_id: null, end_location_system_id: null, route_jumps: null, route_jumps_highsec: null, route_version: 0,
 };
 type Seed = ContractSpec & { row?: Record<string, unknown> };
 
@@ -246,6 +246,27 @@ describe('enrichment (docs/sync.md §5.5)', () => {
       esi.control.advance(2 * 3600);
       await run();
       expect(new Set(paths('E4', since))).toEqual(new Set([60_000_000, 63_999_999].map((id) => `/universe/stations/${id}`)));
+    });
+  });
+
+  describe('courier routes (case 136)', () => {
+    it('once the stations resolve, Jita → Amarr stores 11 jumps, 45 on high-sec, reward ÷ 11; a structure end stays null; one generation bump', { timeout: 90_000 }, async () => {
+      await couriers([
+        { id: 460_000_001, issuer: characters[0]!, corporation: corporations[0]!, start: JITA, end: AMARR },
+        { id: 460_000_002, issuer: characters[0]!, corporation: corporations[0]!, start: JITA, end: STRUCTURE },
+      ]);
+      await db.db.execute(sql`UPDATE contracts SET reward = 11000000 WHERE contract_id IN (460000001, 460000002)`);
+      await run();
+      expect(await contract(460_000_001)).toMatchObject({
+        end_location_system_id: '30002187', route_jumps: 11, route_jumps_highsec: 45, reward_per_jump: 1_000_000, route_version: 1,
+      });
+      expect(await contract(460_000_002)).toMatchObject({
+        end_location_system_id: null, route_jumps: null, route_jumps_highsec: null, reward_per_jump: null, route_version: 1,
+      });
+      // Nothing left to compute: a second run writes no route and bumps nothing for them.
+      const before = await generation();
+      await run();
+      expect(await generation()).toBe(before);
     });
   });
 

@@ -7,7 +7,7 @@ import { insertContracts, JITA, STATIONS, type ContractSpec } from '../support/f
 import { createReadModelRepository } from '../../src/repositories/read-model.repository.js';
 import { buildTestSync, type TestSync } from '../support/sync.js';
 
-// Retention (docs/sync.md §5.8): phase (e) of every run, RETENTION_DAYS = 30, with an injected clock.
+// Retention (docs/sync.md §5.8): phase (e) of every run, RETENTION_DAYS = 30, PRICE_HISTORY_DAYS = 90, with an injected clock.
 const NOW = new Date('2026-07-21T12:00:00Z');
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
@@ -31,7 +31,7 @@ describe('retention (docs/sync.md §5.8)', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     esi = await startFakeEsi({ regions: 1, contracts: 0 });
-    t = buildTestSync({ databaseUrl: db.url, esiUrl: esi.url, env: { RETENTION_DAYS: '30' }, now: () => NOW, sleep: async () => {} });
+    t = buildTestSync({ databaseUrl: db.url, esiUrl: esi.url, env: { RETENTION_DAYS: '30', PRICE_HISTORY_DAYS: '90' }, now: () => NOW, sleep: async () => {} });
     app = await buildTestApp({ databaseUrl: db.url, now: () => NOW });
     // Names of the fixture contracts are cached and already stored: phase (b) changes nothing.
     await db.db.execute(sql`
@@ -49,6 +49,7 @@ describe('retention (docs/sync.md §5.8)', () => {
   beforeEach(async () => {
     await db.db.execute(sql`DELETE FROM contracts`);
     await db.db.execute(sql`DELETE FROM sync_runs`);
+    await db.db.execute(sql`DELETE FROM price_observations`);
   });
 
   it('closed 31 days ago → deleted with its items (detail 404); closed 29 days ago → kept; expired 31 days ago in an unconfigured region → deleted (case 121)', async () => {
@@ -86,6 +87,29 @@ describe('retention (docs/sync.md §5.8)', () => {
     expect(await generation()).toBe(before + 3);
     const deleted = t.logs.filter((line) => line.msg === 'retention deleted old contracts').at(-1);
     expect(deleted).toMatchObject({ deleted: 2500 });
+  });
+
+  it('price observations outlive their contracts; those closed more than PRICE_HISTORY_DAYS days ago are deleted (G +1)', async () => {
+    await insertContracts(db.db, [
+      { contractId: 520_000_001, closedAt: ago(31), closeReason: 'gone_early', dateIssued: ago(40), dateExpired: ago(20), price: 500_000, items: [{ typeId: 587 }] },
+      { contractId: 520_000_002, closedAt: ago(31), closeReason: 'expired', dateIssued: ago(40), dateExpired: ago(31), price: 900_000, items: [{ typeId: 587 }] },
+    ], NOW);
+    const day = (days: number) => ago(days).toISOString().slice(0, 10);
+    await db.db.execute(sql`
+      INSERT INTO price_observations (contract_id, type_id, region_id, closed_day, kind, unit_price, quantity) VALUES
+        (520000001, 587, 10000002, ${day(31)}::date, 'gone_early', 500000, 1),
+        (520000002, 587, 10000002, ${day(31)}::date, 'expired', 900000, 1),
+        (520000003, 587, 10000002, ${day(90)}::date, 'expired', 700000, 1),
+        (520000004, 587, 10000002, ${day(91)}::date, 'gone_early', 600000, 1)`);
+    const before = await generation();
+
+    await run();
+    // The contracts are gone (G +1), their observations are not; the one 91 days old is (G +1).
+    expect(await storedIds()).toEqual([]);
+    const kept = await rows<{ id: string }>(sql`SELECT contract_id AS id FROM price_observations ORDER BY 1`);
+    expect(kept.map((r) => Number(r.id))).toEqual([520_000_001, 520_000_002, 520_000_003]);
+    expect(await generation()).toBe(before + 2);
+    expect(t.logs.filter((line) => line.msg === 'retention deleted old price observations').at(-1)).toMatchObject({ deleted: 1 });
   });
 
   it('run records older than 90 days are deleted, younger ones kept (case 121)', async () => {

@@ -13,6 +13,8 @@ const CONTRACT_KEYS = [
   'reward', 'volume', 'buyout', 'days_to_complete', 'reward_per_volume', 'start_location_name',
   'end_location_name', 'issuer_name', 'issuer_corporation_name', 'last_seen_at', 'is_ship_contract',
   'is_blueprint_copy_contract', 'primary_label', 'composition', 'blueprint_summary',
+  // Extensions (docs/api.md §13–14), after the upstream fields.
+  'current_bid', 'bid_count', 'bids_checked_at', 'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump',
 ];
 /** The 13 item fields of docs/api.md §9, in the table's order. */
 const ITEM_KEYS = [
@@ -81,7 +83,7 @@ beforeAll(async () => {
       // Case 49.
       { contractId: 490, title: '  WTS Rifter  ', items: null },
       { contractId: 491, items: [{ typeId: 587 }], dateExpired: new Date(NOW.getTime() - days(2)) },
-      { contractId: 492, items: [{ typeId: 621 }], closedAt: new Date(NOW.getTime() - days(1)), closeReason: 'gone' },
+      { contractId: 492, items: [{ typeId: 621 }], closedAt: new Date(NOW.getTime() - days(1)), closeReason: 'gone_early' },
       { contractId: 501, items: [{ typeId: 587, recordId: 4_000_000_001, quantity: 2 }] },
       { contractId: 502, items: [{ typeId: 34, recordId: 4_000_000_001, quantity: 5000 }] },
     ],
@@ -170,19 +172,20 @@ describe('GET /contracts/{contract_id} — derived fields (docs/api.md §8)', ()
 });
 
 describe('GET /contracts/{contract_id} — body (docs/api.md §9)', () => {
-  it('the 28 list fields with the list row values, plus every item, offered and requested, by record_id (case 47)', async () => {
+  it('the 28 list fields and the extension fields with the list row values, plus every item, offered and requested, by record_id (case 47)', async () => {
     const response = await t.app.inject({ url: '/contracts/401' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
     const body = response.json() as Body & { items: Item[] };
     expect(validateAgainst('ContractDetailSchema', body)).toBeNull();
-    expect(Object.keys(body)).toStrictEqual([...CONTRACT_KEYS, 'items']);
+    expect(Object.keys(body)).toStrictEqual([...CONTRACT_KEYS, 'items', 'bids']);
 
     const list = await t.app.inject({ url: '/contracts/?size=100' });
     expect(list.statusCode).toBe(200);
     expect(validateAgainst('ContractListResponse', list.json())).toBeNull();
     const row = (list.json().items as Body[]).find((candidate) => candidate.contract_id === 401);
-    const { items, ...fields } = body;
+    const { items, bids, ...fields } = body as typeof body & { bids: unknown[] };
+    expect(bids).toStrictEqual([]);
     expect(fields).toStrictEqual(row);
 
     expect(items).toStrictEqual([

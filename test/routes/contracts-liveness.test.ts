@@ -128,7 +128,7 @@ describe('closure and reopening (cases 56–57)', () => {
   async function setClosed(contractId: number, closedAt: Date | null): Promise<void> {
     await ctx.db.db.execute(sql`
       UPDATE contracts SET closed_at = ${closedAt?.toISOString() ?? null}::timestamptz,
-                           close_reason = ${closedAt === null ? null : 'gone'}
+                           close_reason = ${closedAt === null ? null : 'gone_early'}
       WHERE contract_id = ${contractId}`);
     await bumpGeneration(ctx.db.db);
     await ctx.t!.seesCurrentGeneration();

@@ -18,7 +18,8 @@ const PARAM_ORDER = [
 ];
 const TYPES_EXPECTED = "'item_exchange', 'auction', 'courier', 'loan' or 'unknown'";
 const SORT_EXPECTED =
-  "'date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', 'days_to_complete' or 'buyout'";
+  "'date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', 'days_to_complete', " +
+  "'buyout', 'reward_per_jump', 'route_jumps' or 'current_price'";
 
 type Loc = (string | number)[];
 const err = (type: string, loc: Loc, msg: string, input: string, ctx?: Record<string, unknown>) =>

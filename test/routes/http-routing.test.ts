@@ -361,7 +361,7 @@ describe('OpenAPI document and docs (docs/api.md §11.5)', () => {
     expect(Object.keys(document.paths['/contracts/']!)).toStrictEqual(['get']);
   });
 
-  it('the component schemas of docs/api.md §11.5, with the reference properties and enums (case 69)', () => {
+  it('the component schemas of docs/api.md §11.5, with the reference properties and enums plus the extensions of §13–14 (case 69)', () => {
     type Schema = { properties?: Record<string, unknown>; enum?: unknown[] };
     const ours = document.components.schemas as Record<string, Schema>;
     const reference = (JSON.parse(readFileSync(new URL('../fixtures/upstream-openapi.json', import.meta.url), 'utf8')) as {
@@ -372,10 +372,21 @@ describe('OpenAPI document and docs (docs/api.md §11.5)', () => {
       'CompositionCategory', 'BlueprintSummary', 'CoverageInfo', 'TaxonomyResponse', 'TaxonomyCategory', 'TaxonomyGroup',
       'TaxonomyCoverage', 'ContractType', 'SortableContractFields', 'SortDirection', 'HTTPValidationError', 'ValidationError',
     ];
+    // Additive only: the reference's properties and enum values, then the extensions.
+    const extensionFields = ['current_bid', 'bid_count', 'bids_checked_at', 'end_location_system_id', 'route_jumps', 'route_jumps_highsec', 'reward_per_jump'];
+    const extensions: Record<string, { properties?: string[]; enum?: string[] }> = {
+      ContractListItemSchema: { properties: extensionFields },
+      ContractDetailSchema: { properties: [...extensionFields, 'bids'] },
+      SortableContractFields: { enum: ['reward_per_jump', 'route_jumps', 'current_price'] },
+    };
     for (const name of names) {
       expect(ours[name], name).toBeDefined();
-      expect(Object.keys(ours[name]!.properties ?? {}).sort(), name).toStrictEqual(Object.keys(reference[name]!.properties ?? {}).sort());
-      expect(ours[name]!.enum, name).toStrictEqual(reference[name]!.enum);
+      const added = extensions[name] ?? {};
+      expect(Object.keys(ours[name]!.properties ?? {}).sort(), name).toStrictEqual(
+        [...Object.keys(reference[name]!.properties ?? {}), ...(added.properties ?? [])].sort(),
+      );
+      const referenceEnum = reference[name]!.enum;
+      expect(ours[name]!.enum, name).toStrictEqual(referenceEnum && [...referenceEnum, ...(added.enum ?? [])]);
     }
     expect(ours.ContractType!.enum).toStrictEqual(['item_exchange', 'auction', 'courier', 'loan', 'unknown']);
   });

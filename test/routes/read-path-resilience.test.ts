@@ -66,6 +66,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await insertTaxonomy(db.db);
   await insertContracts(db.db, specs(60, 1000), NOW);
+  // Closed contracts: the read model does not hold their details, so reading one is database work.
+  await insertContracts(db.db, specs(3, 2000).map((spec) => ({ ...spec, closedAt: NOW })), NOW);
 });
 
 afterEach(async () => {
@@ -185,7 +187,7 @@ describe('a client that leaves (docs/read-path.md §3)', () => {
 });
 
 describe('PostgreSQL down (docs/read-path.md §4)', () => {
-  it('lists, counts and taxonomy are answered from the read model, cached details too; the rest is 503 Retry-After: 5; never a 500; back within 5 s', async () => {
+  it('lists, counts, taxonomy and open contracts\' details are answered from the read model, cached details too; the rest is 503 Retry-After: 5; never a 500; back within 5 s', async () => {
     const proxy = await switchableProxy(db.url);
     const viaProxy = new URL(db.url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
@@ -205,7 +207,10 @@ describe('PostgreSQL down (docs/read-path.md §4)', () => {
       const fresh = await t.app.inject({ url: '/contracts/?min_price=1020000&sort_by=price&sort_direction=desc&size=7' });
       expect(fresh.statusCode).toBe(200);
       expect(fresh.json().total).toBe(40);
-      const uncachedDetail = await t.app.inject({ url: '/contracts/1001' });
+      const openDetail = await t.app.inject({ url: '/contracts/1001' });
+      expect(openDetail.statusCode).toBe(200);
+      expect(openDetail.json()).toMatchObject({ contract_id: 1001, items: [{ type_id: 621 }, { type_id: 439 }] });
+      const uncachedDetail = await t.app.inject({ url: '/contracts/2001' });
       expect(uncachedDetail.statusCode).toBe(503);
       expect(uncachedDetail.headers['retry-after']).toBe('5');
       expect(uncachedDetail.body).toBe('{"detail":"Database unavailable, retry shortly"}');
@@ -217,7 +222,7 @@ describe('PostgreSQL down (docs/read-path.md §4)', () => {
     const backAt = performance.now();
     let status = 0;
     while (performance.now() - backAt < 5000) {
-      status = (await t.app.inject({ url: '/contracts/1002' })).statusCode;
+      status = (await t.app.inject({ url: '/contracts/2002' })).statusCode;
       if (status === 200) break;
       await sleep(50);
     }

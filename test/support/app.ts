@@ -58,6 +58,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const app = await buildApp({
     config,
     contractReads: overrides.contractReads ?? container.contractReads,
+    contractPrices: container.contractPrices,
     readiness: overrides.readiness ?? container.readiness,
     status: container.status,
     metrics: container.metrics,

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../src/db/client.js';
 import { bulkWrite } from '../../src/db/bulk.js';
 import { deriveContractFields, nextShipFlag } from '../../src/domain/derived-fields.js';
+import { ROUTE_VERSION, routeFigures } from '../../src/domain/courier-routes.js';
 import { ENRICHMENT_VERSION } from '../../src/domain/enrichment.js';
 import { ITEM_COLUMNS } from '../../src/seed/corpus.js';
 
@@ -36,10 +37,15 @@ export const CATEGORIES: Record<number, string> = { 4: 'Material', 5: 'Accessori
 export const STATIONS: Record<number, { name: string; systemId: number }> = {
   60003760: { name: 'Jita IV - Moon 4 - Caldari Navy Assembly Plant', systemId: 30000142 },
   60008494: { name: 'Amarr VIII (Oris) - Emperor Family Academy', systemId: 30002187 },
+  60011866: { name: 'Dodixie IX - Moon 20 - Federation Navy Assembly Plant', systemId: 30002659 },
+  60004579: { name: 'Aedald VII - Moon 5 - Vherokior Tribe Bureau', systemId: 30002393 },
 };
 
 export const JITA = 60003760;
 export const AMARR = 60008494;
+export const DODIXIE = 60011866;
+/** A low-sec station (Aedald, 0.25): no high-sec route reaches it. */
+export const AEDALD_LOWSEC = 60004579;
 export const STRUCTURE = 1035466617946;
 export const THE_FORGE = 10000002;
 export const DOMAIN = 10000043;
@@ -90,6 +96,13 @@ export interface ContractSpec {
   enrichmentVersion?: number;
   /** Overrides the derived primary label (sorting tests). */
   primaryLabel?: string;
+  /** Auctions: the known bids (the sync's contract_bids rows); absent = never fetched. */
+  bids?: { bidId: number; amount: number; dateBid: Date }[];
+}
+
+function routeColumns(startSystemId: number | null, endSystemId: number | null) {
+  const route = routeFigures(startSystemId, endSystemId);
+  return { route_jumps: route.routeJumps, route_jumps_highsec: route.routeJumpsHighsec, route_version: ROUTE_VERSION };
 }
 
 const HOUR = 3_600_000;
@@ -107,6 +120,7 @@ function enrich(item: ItemSpec) {
 export function contractRows(specs: readonly ContractSpec[], now: Date) {
   const contracts: Record<string, unknown>[] = [];
   const items: Record<string, unknown>[] = [];
+  const bids: Record<string, unknown>[] = [];
   const categoryNames = new Map(Object.entries(CATEGORIES).map(([id, name]) => [Number(id), name]));
   for (const spec of specs) {
     const type = spec.type ?? 'item_exchange';
@@ -156,9 +170,14 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       first_seen_at: (spec.lastSeenAt ?? new Date(now.getTime() - HOUR)).toISOString(),
       last_seen_at: (spec.lastSeenAt ?? new Date(now.getTime() - HOUR)).toISOString(),
       closed_at: spec.closedAt ? spec.closedAt.toISOString() : null,
-      close_reason: spec.closeReason ?? (spec.closedAt ? 'gone' : null),
+      close_reason: spec.closeReason ?? (spec.closedAt ? 'gone_early' : null),
       start_location_system_id: spec.startLocationSystemId !== undefined ? spec.startLocationSystemId : (startStation?.systemId ?? null),
       end_location_system_id: endStation?.systemId ?? null,
+      // What the sync's route step stores once both systems are known.
+      ...routeColumns(
+        spec.startLocationSystemId !== undefined ? spec.startLocationSystemId : (startStation?.systemId ?? null),
+        endStation?.systemId ?? null,
+      ),
       issuer_name: spec.issuerName ?? 'Pilot A',
       issuer_corporation_name: 'Corp A',
       start_location_name: startStation?.name ?? null,
@@ -174,7 +193,14 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       composition: derived.composition,
       blueprint_summary: derived.blueprintSummary,
       search_text: derived.searchText,
+      // What the sync's bids step stores (docs/sync.md): the highest bid and the count, once fetched.
+      current_bid: spec.bids && spec.bids.length > 0 ? Math.max(...spec.bids.map((bid) => bid.amount)) : null,
+      bid_count: spec.bids ? spec.bids.length : null,
+      bids_checked_at: spec.bids ? new Date(now.getTime() - HOUR).toISOString() : null,
     });
+    for (const bid of spec.bids ?? []) {
+      bids.push({ contract_id: spec.contractId, bid_id: bid.bidId, amount: bid.amount, date_bid: bid.dateBid.toISOString() });
+    }
     for (const item of enriched) {
       items.push({
         contract_id: spec.contractId,
@@ -195,7 +221,7 @@ export function contractRows(specs: readonly ContractSpec[], now: Date) {
       });
     }
   }
-  return { contracts, items };
+  return { contracts, items, bids };
 }
 
 // Not the seed corpus's CONTRACT_COLUMNS: the items/enrichment attempt and timestamp columns keep their defaults.
@@ -206,14 +232,16 @@ const CONTRACT_COLUMNS = [
   'start_location_system_id', 'end_location_system_id', 'issuer_name', 'issuer_corporation_name',
   'start_location_name', 'end_location_name', 'items_status', 'items_http_status', 'enrichment_status',
   'enrichment_version', 'is_ship_contract', 'is_blueprint_copy_contract', 'primary_label', 'primary_label_sort',
-  'composition', 'blueprint_summary', 'search_text',
+  'composition', 'blueprint_summary', 'search_text', 'route_jumps', 'route_jumps_highsec', 'route_version',
+  'current_bid', 'bid_count', 'bids_checked_at',
 ];
 
 /** Inserts the contracts (and their items) and bumps the data generation, as a sync commit would. */
 export async function insertContracts(db: Executor, specs: readonly ContractSpec[], now: Date): Promise<void> {
-  const { contracts, items } = contractRows(specs, now);
+  const { contracts, items, bids } = contractRows(specs, now);
   await bulkWrite(db, contracts, { table: 'contracts', columns: CONTRACT_COLUMNS });
   await bulkWrite(db, items, { table: 'contract_items', columns: ITEM_COLUMNS });
+  await bulkWrite(db, bids, { table: 'contract_bids', columns: ['contract_id', 'bid_id', 'amount', 'date_bid'] });
   await bumpGeneration(db);
 }
 

@@ -17,7 +17,7 @@ const PARAM_ORDER = [
   'search', 'min_price', 'max_price', 'min_collateral', 'max_collateral', 'min_runs', 'max_runs',
   'min_me', 'max_me', 'min_te', 'max_te', 'region_ids', 'system_ids', 'station_ids', 'type_ids',
   'contract_type', 'category_id', 'group_id', 'is_bpc', 'is_ship_contract', 'page', 'size', 'sort_by',
-  'sort_direction',
+  'sort_direction', 'max_jumps', 'highsec_route', 'min_reward_per_jump', 'near_system_id', 'max_jumps_from',
 ];
 
 const DEFAULTS: ContractListParams = {
@@ -45,6 +45,11 @@ const DEFAULTS: ContractListParams = {
   size: 50,
   sortBy: 'date_issued',
   sortDirection: 'desc',
+  maxJumps: null,
+  highsecRoute: null,
+  minRewardPerJump: null,
+  nearSystemId: null,
+  maxJumpsFrom: null,
 };
 
 const INT_PARSING = 'Input should be a valid integer, unable to parse string as an integer';
@@ -277,15 +282,16 @@ describe('parseContractListQuery: request parsing and 422s (cases 1–14)', () =
       input: 'DESC',
       ctx: { expected: "'asc' or 'desc'" },
     });
-    const nine =
+    // The upstream nine, then the extension sorts (docs/api.md §13).
+    const expected =
       "'date_issued', 'date_expired', 'price', 'collateral', 'ship_name', 'volume', 'reward_per_volume', " +
-      "'days_to_complete' or 'buyout'";
+      "'days_to_complete', 'buyout', 'reward_per_jump', 'route_jumps' or 'current_price'";
     expect(onlyError('sort_by=name')).toEqual({
       type: 'enum',
       loc: ['query', 'sort_by'],
-      msg: `Input should be ${nine}`,
+      msg: `Input should be ${expected}`,
       input: 'name',
-      ctx: { expected: nine },
+      ctx: { expected },
     });
     for (const field of SORT_FIELDS) expect(parse(`sort_by=${field}`).sortBy).toBe(field);
     expect(parse('sort_direction=asc')).toMatchObject({ sortBy: 'date_issued', sortDirection: 'asc' });

@@ -226,6 +226,7 @@ describe('generateCorpus rows', () => {
     const now = NOW.getTime();
     let closed = 0;
     let expiredOpen = 0;
+    const reasons = new Set<string>();
     for (const row of corpus.contracts) {
       const issued = time(row.date_issued);
       const expired = time(row.date_expired);
@@ -240,7 +241,9 @@ describe('generateCorpus rows', () => {
         const closedAt = time(row.closed_at);
         expect(closedAt).toBeLessThanOrEqual(now);
         expect(closedAt).toBeGreaterThanOrEqual(time(row.last_seen_at));
-        expect(row.close_reason).toBe(expired <= closedAt ? 'expired' : 'gone');
+        // Left within 10 minutes of its expiry (or after it) → expired, else gone early (extensions §4.1).
+        expect(row.close_reason).toBe(closedAt >= expired - 10 * 60_000 ? 'expired' : 'gone_early');
+        reasons.add(row.close_reason as string);
       } else {
         expect(row.close_reason).toBeNull();
         expect(expired).toBeGreaterThan(time(row.last_seen_at));
@@ -248,6 +251,7 @@ describe('generateCorpus rows', () => {
       }
     }
     expect(closed / corpus.contracts.length).toBeGreaterThan(0.03);
+    expect([...reasons].sort()).toEqual(['expired', 'gone_early']);
     expect(closed / corpus.contracts.length).toBeLessThan(0.07);
     expect(expiredOpen).toBeGreaterThan(0);
   });
@@ -333,5 +337,24 @@ describe('referenceRows', () => {
     expect(names.get(60008494)).toMatchObject({ name: 'Amarr VIII (Oris) - Emperor Family Academy', category: 'station', expires_at: null });
     const character = names.get(corpus.contracts[0]!.issuer_id as number)!;
     expect(time(character.expires_at)).toBe(NOW.getTime() + 7 * DAY);
+  });
+});
+
+describe('generateCorpus couriers (docs/api.md §13)', () => {
+  const couriers = collect(generateCorpus({ contracts: 40_000, seed: 3, now: NOW, sde })).contracts.filter((row) => row.type === 'courier');
+
+  it('go between real stations, never to their own start; some to low-sec, some to structures; routes stored as the sync would', () => {
+    expect(couriers.length).toBeGreaterThan(100);
+    for (const row of couriers) {
+      if (row.start_location_id !== null) expect(row.end_location_id, String(row.contract_id)).not.toBe(row.start_location_id);
+      expect(row.route_version).toBe(1);
+      if (row.start_location_system_id === null || row.end_location_system_id === null) expect(row.route_jumps).toBeNull();
+    }
+    const routed = couriers.filter((row) => row.route_jumps !== null);
+    expect(routed.length / couriers.length).toBeGreaterThan(0.6);
+    // Low-sec ends: a route exists, but none through high-sec only.
+    expect(routed.filter((row) => row.route_jumps_highsec === null).length).toBeGreaterThan(0);
+    expect(routed.filter((row) => (row.route_jumps as number) >= 5).length).toBeGreaterThan(0);
+    expect(couriers.filter((row) => (row.end_location_id as number) >= 1e12).length).toBeGreaterThan(0);
   });
 });

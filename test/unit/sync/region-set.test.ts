@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STATIC_KNOWN_SPACE_REGION_IDS } from '../../../src/domain/eve-regions.js';
 import type { RegionListResult, RegionListSource } from '../../../src/esi/region-list.js';
+import { createMemoryCache } from '../../../src/cache/key-value-cache.js';
 import { createRegionSet, MIN_REGION_LIST_REFRESH_MS } from '../../../src/sync/region-set.js';
 
 const START = Date.parse('2026-11-27T12:00:00Z');
@@ -128,5 +129,29 @@ describe('region set (AGGREGATION_REGION_IDS=all)', () => {
     const { source } = scriptedSource([listed([FORGE])]);
     await regionSet.forRun(source);
     expect(await regionSet.current()).toEqual([FORGE]);
+  });
+});
+
+describe('region set shared through the cache (a new process, an API replica)', () => {
+  it('a second process reuses the list until its refresh instead of asking E8; once due, it asks with the ETag', async () => {
+    const cache = createMemoryCache();
+    let now = START;
+    const make = () =>
+      createRegionSet({ selection: 'all', cache, sweptRegionIds: async () => [], now: () => new Date(now), logger: { info() {}, warn() {} } });
+    const first = scriptedSource([listed([FORGE, DOMAIN])]);
+    expect(await make().forRun(first.source)).toEqual([FORGE, DOMAIN]);
+    const second = scriptedSource([listed([FORGE])]);
+    const restarted = make();
+    expect(await restarted.forRun(second.source)).toEqual([FORGE, DOMAIN]);
+    expect(await make().current()).toEqual([FORGE, DOMAIN]);
+    expect(second.etags).toEqual([]);
+    now += 23 * HOUR;
+    const third = scriptedSource([{ kind: 'not-modified', expiresAt: new Date(now + 24 * HOUR) }]);
+    expect(await restarted.forRun(third.source)).toEqual([FORGE, DOMAIN]);
+    expect(third.etags).toEqual(['"v1"']);
+    // The refreshed lifetime is shared too.
+    const fourth = scriptedSource([listed([FORGE])]);
+    expect(await make().forRun(fourth.source)).toEqual([FORGE, DOMAIN]);
+    expect(fourth.etags).toEqual([]);
   });
 });

@@ -1,0 +1,3 @@
+ALTER TABLE "contracts" ADD COLUMN "current_price" double precision GENERATED ALWAYS AS (CASE WHEN type = 'auction' THEN COALESCE(current_bid, price) ELSE price END) STORED;--> statement-breakpoint
+CREATE INDEX "contracts_open_current_price_asc_idx" ON "contracts" USING btree ("current_price","contract_id") WHERE closed_at IS NULL;--> statement-breakpoint
+CREATE INDEX "contracts_open_current_price_desc_idx" ON "contracts" USING btree ("current_price" DESC NULLS LAST,"contract_id") WHERE closed_at IS NULL;
