@@ -79,14 +79,23 @@ export function createResolutionRepository() {
       }));
     },
 
+    /**
+     * Stores route figures computed by the map of `version`; returns how many contracts' figures
+     * changed (a contract whose figures stay as they were only has its version stamped).
+     */
     async applyRoutes(tx: Executor, routes: readonly RouteAssignment[], version: number): Promise<number> {
       if (routes.length === 0) return 0;
       const payload = JSON.stringify(routes.map((r) => ({ contract_id: r.contractId, jumps: r.routeJumps, highsec: r.routeJumpsHighsec })));
-      const result = await tx.execute(sql`
+      const assigned = sql`json_to_recordset(${payload}::json) AS r(contract_id bigint, jumps integer, highsec integer)`;
+      const changed = await tx.execute(sql`
         UPDATE contracts c SET route_jumps = r.jumps, route_jumps_highsec = r.highsec, route_version = ${version}
-        FROM json_to_recordset(${payload}::json) AS r(contract_id bigint, jumps integer, highsec integer)
-        WHERE c.contract_id = r.contract_id AND c.closed_at IS NULL`);
-      return (result as unknown as { count: number }).count;
+        FROM ${assigned}
+        WHERE c.contract_id = r.contract_id AND c.closed_at IS NULL
+          AND (c.route_jumps IS DISTINCT FROM r.jumps OR c.route_jumps_highsec IS DISTINCT FROM r.highsec)`);
+      await tx.execute(sql`
+        UPDATE contracts c SET route_version = ${version} FROM ${assigned}
+        WHERE c.contract_id = r.contract_id AND c.closed_at IS NULL AND c.route_version <> ${version}`);
+      return (changed as unknown as { count: number }).count;
     },
 
     /** Every name-eligible id referenced by open contracts; the resolver's cache decides what to ask. */

@@ -50,23 +50,17 @@ export async function rederive(deps: EnrichmentDeps, contractIds: readonly numbe
 
 /**
  * Route figures of open contracts whose systems changed since they were computed (or that were
- * computed by an older map): jumps are a function of the two systems, computed here from the
- * shipped map and stored so that both read paths filter and sort on them.
+ * computed by an older map), in the caller's transaction: jumps are a function of the two systems,
+ * computed here from the shipped map and stored so that both read paths filter and sort on them.
+ * Returns how many contracts' figures changed.
  */
-async function applyRoutes(deps: EnrichmentDeps): Promise<void> {
-  const retry = <T>(step: () => Promise<T>) => withDbRetry(step, deps.sleep);
+async function applyDueRoutes(deps: EnrichmentDeps, tx: Executor): Promise<number> {
+  let changed = 0;
   for (;;) {
-    const due = await retry(() => deps.resolution.routesDue(deps.db, ROUTE_VERSION, ROUTE_CHUNK));
-    if (due.length === 0) return;
+    const due = await deps.resolution.routesDue(tx, ROUTE_VERSION, ROUTE_CHUNK);
     const routes = due.map((ends) => ({ contractId: ends.contractId, ...routeFigures(ends.startSystemId, ends.endSystemId) }));
-    await retry(() =>
-      deps.db.transaction(async (tx) => {
-        const changed = await deps.resolution.applyRoutes(tx, routes, ROUTE_VERSION);
-        if (changed > 0) await deps.syncWrites.bumpGeneration(tx);
-      }),
-    );
-    deps.checkpoint();
-    if (due.length < ROUTE_CHUNK) return;
+    changed += await deps.resolution.applyRoutes(tx, routes, ROUTE_VERSION);
+    if (due.length < ROUTE_CHUNK) return changed;
   }
 }
 
@@ -89,12 +83,19 @@ export async function runResolutionPhase(deps: EnrichmentDeps): Promise<void> {
       deps.db.transaction(async (tx) => {
         const result = await deps.resolution.applyStations(tx, [...stations.values()]);
         await relabel(tx, result.endNameChanged);
-        if (result.changed > 0) await deps.syncWrites.bumpGeneration(tx);
+        // Systems and the routes between them commit together: no generation shows one without the other.
+        const routed = await applyDueRoutes(deps, tx);
+        if (result.changed > 0 || routed > 0) await deps.syncWrites.bumpGeneration(tx);
       }),
     );
   }
   deps.checkpoint();
-  await applyRoutes(deps);
+  // Routes still due without a station change: new contracts at structures, or a newer map.
+  await retry(() =>
+    deps.db.transaction(async (tx) => {
+      if ((await applyDueRoutes(deps, tx)) > 0) await deps.syncWrites.bumpGeneration(tx);
+    }),
+  );
   deps.checkpoint();
 
   const nameIds = await retry(() => deps.resolution.nameIds(deps.db));
