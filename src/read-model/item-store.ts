@@ -19,8 +19,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
-type ItemWire = ReturnType<typeof toContractItem>;
-
 const headOf = (recordId: number, typeId: number, quantity: number) =>
   `{"record_id":${recordId},"type_id":${typeId},"quantity":${quantity}`;
 
@@ -52,7 +50,7 @@ export class ItemStore {
   /** Holds `items` (in record order) for `slot`, replacing what it held. */
   write(slot: number, items: readonly RawContractItemRow[]): void {
     const words: number[] = [];
-    for (const item of items) words.push(...this.wordsOf(toContractItem(item)));
+    for (const item of items) words.push(...this.wordsOf(item));
     this.clear(slot);
     this.lists.set(slot, words);
   }
@@ -77,28 +75,32 @@ export class ItemStore {
     writer.byteCodes(CLOSE_BRACKET);
   }
 
-  private wordsOf(wire: ItemWire): number[] {
-    if (!Number.isSafeInteger(wire.record_id) || wire.record_id < 0) throw new RangeError(`read model: record id ${wire.record_id} is not held`);
-    const high = Math.floor(wire.record_id / TWO_32);
+  /** Read straight off the raw row: a load stores ~5 items a contract, and an object each adds up. */
+  private wordsOf(item: RawContractItemRow): number[] {
+    const recordId = Number(item.record_id);
+    if (!Number.isSafeInteger(recordId) || recordId < 0) throw new RangeError(`read model: record id ${item.record_id} is not held`);
+    const high = Math.floor(recordId / TWO_32);
     const words = [
       high,
-      (wire.record_id - high * TWO_32) | 0,
-      wordOf(wire.type_id),
-      wordOf(wire.quantity),
+      (recordId - high * TWO_32) | 0,
+      wordOf(Number(item.type_id)),
+      wordOf(Number(item.quantity)),
       0,
-      wordOf(wire.runs),
-      wordOf(wire.material_efficiency),
-      wordOf(wire.time_efficiency),
-      wordOf(wire.category_id),
-      wordOf(wire.group_id),
+      wordOf(item.runs),
+      wordOf(item.material_efficiency),
+      wordOf(item.time_efficiency),
+      wordOf(item.category_id === null ? null : Number(item.category_id)),
+      wordOf(item.group_id === null ? null : Number(item.group_id)),
     ];
-    // The full rendering runs once per distinct middle, and proves the parts add up to it.
-    const key = JSON.stringify([wire.is_included, wire.is_blueprint_copy, wire.type_name, wire.category, wire.market_group_id]);
+    // The fields of the middle, told apart by separators no EVE name holds (U+0000, U+0001 for null).
+    const flags = `${item.is_included ? 1 : 0}${item.is_blueprint_copy === null ? 2 : item.is_blueprint_copy ? 1 : 0}`;
+    const key = `${flags}${item.market_group_id ?? ''}\u0000${item.category ?? '\u0001'}\u0000${item.type_name ?? '\u0001'}`;
+    // The SQL path's full rendering runs once per distinct middle, and proves the parts add up to it.
     words[MIDDLE] = this.middles.intern(key, () => {
-      const json = JSON.stringify(wire);
-      const head = headOf(wire.record_id, words[2]!, words[3]!);
+      const json = JSON.stringify(toContractItem(item));
+      const head = headOf(recordId, words[2]!, words[3]!);
       const end = endOf(words[5]!, words[6]!, words[7]!, words[8]!, words[9]!);
-      if (!json.startsWith(head) || !json.endsWith(end)) throw new RangeError(`read model: item ${wire.record_id} does not render in parts`);
+      if (!json.startsWith(head) || !json.endsWith(end)) throw new RangeError(`read model: item ${recordId} does not render in parts`);
       return json.slice(head.length, json.length - end.length);
     });
     return words;
