@@ -3,7 +3,7 @@
  * verdicts of issue 4, computed from the JSON result.
  */
 import type { SizeResult } from './read-path.js';
-import type { SyncPathResult, SyncRunResult } from './sync-path.js';
+import { listingAndOther, type SyncPathResult, type SyncRunResult } from './sync-path.js';
 import type { StartupMeasurement } from './startup.js';
 
 export interface Machine {
@@ -244,6 +244,7 @@ export function computeTargets(read: readonly SizeResult[] | null, sync: SyncPat
     );
     const all = sync.allRegions;
     if (all) {
+      const warm = listingAndOther(all.warm);
       const committed = all.listingCommittedSeconds;
       targets.push(
         {
@@ -261,10 +262,10 @@ export function computeTargets(read: readonly SizeResult[] | null, sync: SyncPat
         },
         { target: 'all regions: every item in (cold run, process wall)', threshold: '–', achieved: `${n1(all.cold.wallSeconds)} s`, met: null },
         {
-          target: 'all regions: warm cycle (listings expired, unchanged), wall; requests other than listing pages',
+          target: 'all regions: warm cycle (listings expired, unchanged), wall; requests other than listing pages and due bids polls',
           threshold: '≤ 60 s; 0',
-          achieved: `${n1(all.warm.wallSeconds)} s; ${all.warmOtherRequests}`,
-          met: all.warm.wallSeconds <= 60 && all.warmOtherRequests === 0,
+          achieved: `${n1(all.warm.wallSeconds)} s; ${warm.other} (${warm.listing} listing pages, ${warm.bids} bids polls)`,
+          met: all.warm.wallSeconds <= 60 && warm.other === 0,
         },
         { target: 'all regions: peak RSS (cold)', threshold: '≤ 300 MB', achieved: mb(all.cold.peakRssBytes), met: (all.cold.peakRssBytes ?? Infinity) <= 300 * 2 ** 20 },
       );

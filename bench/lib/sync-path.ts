@@ -125,9 +125,8 @@ export interface AllRegionsResult {
   readonly listingTargetSeconds: number;
   /** Seconds from the process start until the first items request: after every listing, when discovery comes first. */
   readonly firstItemsSeconds: number | null;
-  /** A run with every listing expired and unchanged: only listing requests (304s) may be sent. */
+  /** A run with every listing expired and unchanged: only listing requests (304s) and due bids polls may be sent. */
   readonly warm: SyncRunResult;
-  readonly warmOtherRequests: number;
 }
 
 export interface SyncPathResult {
@@ -688,15 +687,20 @@ export async function runSyncPath(server: DatabaseServer, options: SyncPathOptio
   }
 }
 
-/** Listing (E1) requests and the rest, from a run's requests by route. */
-function listingAndOther(run: SyncRunResult): { listing: number; other: number } {
+/**
+ * Listing (E1) requests, bids polls (E9: each sent once its previous answer expired, which the
+ * harness's minutes of real time make due) and the rest, from a run's requests by route.
+ */
+export function listingAndOther(run: Pick<SyncRunResult, 'byRoute'>): { listing: number; bids: number; other: number } {
   let listing = 0;
+  let bids = 0;
   let other = 0;
   for (const [route, entry] of Object.entries(run.byRoute)) {
     if (route === 'E1') listing += entry.total;
+    else if (route === 'E9') bids += entry.total;
     else other += entry.total;
   }
-  return { listing, other };
+  return { listing, bids, other };
 }
 
 /**
@@ -738,7 +742,8 @@ async function runAllRegions(server: DatabaseServer, options: SyncPathOptions, r
     const { listingCommitted: listingCommittedSeconds, firstItems: firstItemsSeconds } = marks;
     log(
       `    all regions: listing of every region committed after ${listingCommittedSeconds?.toFixed(1) ?? '?'} s (target ≤ ${listingTargetSeconds.toFixed(1)} s for ${listingPages} listing pages), ` +
-        `first items request after ${firstItemsSeconds?.toFixed(1) ?? '?'} s, all items in after ${cold.wallSeconds.toFixed(1)} s; warm cycle ${warm.wallSeconds.toFixed(1)} s with ${listingAndOther(warm).other} non-listing requests`,
+        `first items request after ${firstItemsSeconds?.toFixed(1) ?? '?'} s, all items in after ${cold.wallSeconds.toFixed(1)} s; ` +
+        `warm cycle ${warm.wallSeconds.toFixed(1)} s with ${listingAndOther(warm).bids} due bids polls and ${listingAndOther(warm).other} other requests`,
     );
     return {
       regions: regionIds.length,
@@ -750,7 +755,6 @@ async function runAllRegions(server: DatabaseServer, options: SyncPathOptions, r
       listingTargetSeconds,
       firstItemsSeconds,
       warm,
-      warmOtherRequests: listingAndOther(warm).other,
     };
   });
 }
