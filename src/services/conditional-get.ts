@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalQueryKey } from './contract-query.params.js';
 import type { ContractListParams } from '../domain/contract-query.js';
+import type { ContractPriceParams } from '../domain/price-history.js';
+import { contractPricesQueryHash } from './contract-prices.params.js';
 
 /** The liveness instant L: the request's arrival truncated down to the whole UTC minute (docs/api.md §4). */
 export function livenessInstant(now: Date): Date {
@@ -22,11 +24,20 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 
 const minutesOf = (liveAt: Date) => Math.floor(liveAt.getTime() / 60_000);
 
-/** The list tag (G, L, canonical query) as a function of G. */
-export function listTagger(params: ContractListParams, liveAt: Date): (generation: number) => string {
-  const queryHash = createHash('sha256').update(canonicalQueryKey(params)).digest('hex').slice(0, 16);
+/** A (G, L, query) tag as a function of G; the query hash is computed once per request. */
+function queryTagger(queryHash: string, liveAt: Date): (generation: number) => string {
   const minutes = minutesOf(liveAt);
   return (generation) => `W/"${generation}.${minutes}.${queryHash}"`;
+}
+
+/** The list tag (G, L, canonical query) as a function of G. */
+export function listTagger(params: ContractListParams, liveAt: Date): (generation: number) => string {
+  return queryTagger(createHash('sha256').update(canonicalQueryKey(params)).digest('hex').slice(0, 16), liveAt);
+}
+
+/** The contract-prices tag (G, L, canonical query) as a function of G. */
+export function contractPricesTagger(params: ContractPriceParams, liveAt: Date): (generation: number) => string {
+  return queryTagger(contractPricesQueryHash(params), liveAt);
 }
 
 export function taxonomyTagger(liveAt: Date): (generation: number) => string {

@@ -14,9 +14,8 @@ import {
   type KindStats,
 } from '../domain/price-history.js';
 import type { CurrentRow, KindDayRow, PriceObservationsRepository } from '../repositories/price-observations.repository.js';
-import type { AbortSignalSource, ContractReadServiceDeps, ReadResult } from './contract-read.service.js';
-import { ifNoneMatchHits, livenessInstant } from './conditional-get.js';
-import { contractPricesQueryHash } from './contract-prices.params.js';
+import { readCached, type AbortSignalSource, type ContractReadServiceDeps, type ReadResult } from './contract-read.service.js';
+import { contractPricesTagger, ifNoneMatchHits, livenessInstant } from './conditional-get.js';
 import { unavailableFor } from './service-errors.js';
 
 /** The list's conditional-GET machinery (generation, admission, cache metrics) plus the price reads. */
@@ -90,18 +89,6 @@ export function readContractPrices(
 export function createContractPricesService(deps: ContractPricesServiceDeps) {
   const keyPrefix = `hangar-bay:api:v1:${deps.cacheNamespace ?? 'default'}:contract_prices`;
 
-  async function cached(key: string): Promise<Buffer | null> {
-    try {
-      const hit = await deps.cache.get(key);
-      deps.onCacheResult?.('contract_prices', hit ? 'hit' : 'miss');
-      return hit;
-    } catch (error) {
-      deps.onCacheResult?.('contract_prices', 'error');
-      deps.onCacheError?.(error);
-      return null;
-    }
-  }
-
   return {
     /**
      * A conditional GET: a cached body of the known generation answers (or 304s) without the
@@ -109,12 +96,12 @@ export function createContractPricesService(deps: ContractPricesServiceDeps) {
      */
     async prices(params: ContractPriceParams, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const liveAt = livenessInstant(deps.now());
-      const tagFor = (generation: number) => `W/"${generation}.${Math.floor(liveAt.getTime() / 60_000)}.${contractPricesQueryHash(params)}"`;
+      const tagFor = contractPricesTagger(params, liveAt);
       const answer = (body: Buffer, etag: string): ReadResult =>
         ifNoneMatchHits(ifNoneMatch, etag) ? { kind: 'not_modified', etag } : { kind: 'ok', etag, body };
 
       const knownTag = tagFor(deps.generation.latest());
-      const hit = await cached(`${keyPrefix}:${knownTag}`);
+      const hit = await readCached(deps, deps.cache, 'contract_prices', `${keyPrefix}:${knownTag}`);
       if (hit) return answer(hit, knownTag);
       let result: { generation: number; body: string | null };
       try {

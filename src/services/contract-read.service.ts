@@ -58,21 +58,29 @@ const asBuffer = (body: string | Buffer): Buffer => (Buffer.isBuffer(body) ? bod
 /** Tags remembered to tell a repeated model answer from a one-off (about 100 bytes each). */
 const RECENT_TAGS = 20_000;
 
+/** A cache lookup counted by route; a failing cache is a miss (and reported), never an error. */
+export async function readCached(
+  deps: Pick<ContractReadServiceDeps, 'onCacheResult' | 'onCacheError'>,
+  cache: Pick<KeyValueCache, 'get'>,
+  route: CachedRoute,
+  key: string,
+): Promise<Buffer | null> {
+  try {
+    const hit = await cache.get(key);
+    deps.onCacheResult?.(route, hit ? 'hit' : 'miss');
+    return hit;
+  } catch (error) {
+    deps.onCacheResult?.(route, 'error');
+    deps.onCacheError?.(error);
+    return null;
+  }
+}
+
 export function createContractReadService(deps: ContractReadServiceDeps) {
   const keyPrefix = `${KEY_PREFIX}:${deps.cacheNamespace ?? 'default'}`;
   const flights = createSingleFlight<{ generation: number; value: string | Buffer | null }>();
 
-  async function cached(cache: KeyValueCache, route: CachedRoute, key: string): Promise<Buffer | null> {
-    try {
-      const hit = await cache.get(key);
-      deps.onCacheResult?.(route, hit ? 'hit' : 'miss');
-      return hit;
-    } catch (error) {
-      deps.onCacheResult?.(route, 'error');
-      deps.onCacheError?.(error);
-      return null;
-    }
-  }
+  const cached = (cache: KeyValueCache, route: CachedRoute, key: string) => readCached(deps, cache, route, key);
 
   function store(cache: KeyValueCache, key: string, body: Buffer, ttlSeconds: number): void {
     cache.set(key, body, ttlSeconds).catch((error: unknown) => deps.onCacheError?.(error));
