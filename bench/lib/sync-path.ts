@@ -740,10 +740,11 @@ async function runAllRegions(server: DatabaseServer, options: SyncPathOptions, r
     const warm = await runSync('warm, AGGREGATION_REGION_IDS=all (expired, unchanged)', env, log);
     const listingTargetSeconds = (listingPages / options.rps) * 1.2 + 10;
     const { listingCommitted: listingCommittedSeconds, firstItems: firstItemsSeconds } = marks;
+    const warmRequests = listingAndOther(warm);
     log(
       `    all regions: listing of every region committed after ${listingCommittedSeconds?.toFixed(1) ?? '?'} s (target ≤ ${listingTargetSeconds.toFixed(1)} s for ${listingPages} listing pages), ` +
         `first items request after ${firstItemsSeconds?.toFixed(1) ?? '?'} s, all items in after ${cold.wallSeconds.toFixed(1)} s; ` +
-        `warm cycle ${warm.wallSeconds.toFixed(1)} s with ${listingAndOther(warm).bids} due bids polls and ${listingAndOther(warm).other} other requests`,
+        `warm cycle ${warm.wallSeconds.toFixed(1)} s with ${warmRequests.bids} due bids polls and ${warmRequests.other} other requests`,
     );
     return {
       regions: regionIds.length,

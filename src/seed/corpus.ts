@@ -225,7 +225,7 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
     close_reason: timeline.closeReason,
     start_location_system_id: start?.systemId ?? null,
     end_location_system_id: end?.systemId ?? null,
-    ...routeColumns(start, end),
+    ...routeColumns(start?.systemId ?? null, end?.systemId ?? null),
     issuer_name: issuer.characterName,
     issuer_corporation_name: issuer.corporationName,
     start_location_name: start?.name ?? null,
@@ -244,9 +244,9 @@ function generateContract(batch: CorpusBatch, slot: ContractSlot, universe: Univ
   });
 }
 
-/** What the sync's route step stores once the systems are known. */
-function routeColumns(start: Location | null, end: Location | null) {
-  const route = routeFigures(start?.systemId ?? null, end?.systemId ?? null);
+/** What the sync's route step stores once the systems are known (the test fixtures use it too). */
+export function routeColumns(startSystemId: number | null, endSystemId: number | null) {
+  const route = routeFigures(startSystemId, endSystemId);
   return { route_jumps: route.routeJumps, route_jumps_highsec: route.routeJumpsHighsec, route_version: ROUTE_VERSION };
 }
 

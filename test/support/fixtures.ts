@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../src/db/client.js';
 import { bulkWrite } from '../../src/db/bulk.js';
 import { deriveContractFields, nextShipFlag } from '../../src/domain/derived-fields.js';
-import { ROUTE_VERSION, routeFigures } from '../../src/domain/courier-routes.js';
 import { ENRICHMENT_VERSION } from '../../src/domain/enrichment.js';
-import { ITEM_COLUMNS } from '../../src/seed/corpus.js';
+import { ITEM_COLUMNS, routeColumns } from '../../src/seed/corpus.js';
 
 // Real EVE ids (the test cases' conventions): type → name, group, category, market group.
 export const TYPES = {
@@ -98,11 +97,6 @@ export interface ContractSpec {
   primaryLabel?: string;
   /** Auctions: the known bids (the sync's contract_bids rows); absent = never fetched. */
   bids?: { bidId: number; amount: number; dateBid: Date }[];
-}
-
-function routeColumns(startSystemId: number | null, endSystemId: number | null) {
-  const route = routeFigures(startSystemId, endSystemId);
-  return { route_jumps: route.routeJumps, route_jumps_highsec: route.routeJumpsHighsec, route_version: ROUTE_VERSION };
 }
 
 const HOUR = 3_600_000;
