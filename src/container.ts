@@ -136,7 +136,7 @@ export function createContainer(options: ContainerOptions): Container {
     : null;
   const readModel = modelPool
     ? createReadModel({
-        loader: createSnapshotLoader(modelPool.db, createReadModelRepository()),
+        loader: createSnapshotLoader(modelPool.db, createReadModelRepository(), contractReadRepository.details),
         latestGeneration: generation.latest,
         databaseReachable: () => databaseReachable,
         logger,

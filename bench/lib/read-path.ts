@@ -84,6 +84,9 @@ export interface CeilingResult {
 /** The read model's cost: its full load, and the resident memory it adds (docs/read-path.md §6). */
 export interface ReadModelFootprint {
   readonly loadSeconds: number | null;
+  /** From the model answering to every closed contract's and auction's detail held, and how many. */
+  readonly heldDetailsSeconds?: number | null;
+  readonly heldDetails?: number | null;
   /** RSS after start-up and the same warm-up requests, with READ_MODEL=off and =on. */
   readonly rssWithoutModel: number | null;
   readonly rssWithModel: number | null;
@@ -157,6 +160,8 @@ interface ServiceProcess {
   readonly origin: string;
   /** The read model's full load (null with READ_MODEL=off). */
   readonly loadSeconds: number | null;
+  readonly heldDetailsSeconds: number | null;
+  readonly heldDetails: number | null;
 }
 
 /** The service as `npm start` runs it (ROLE=api), answering from its read model once that has loaded. */
@@ -179,14 +184,25 @@ export async function startService(url: string, log: (line: string) => void, rea
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/health`, child);
   let loadSeconds: number | null = null;
+  let heldDetailsSeconds: number | null = null;
+  let heldDetails: number | null = null;
   if (readModel) {
-    // /ready answers 200 while the model loads (the SQL path serves); wait until it is the model that answers.
+    // /ready answers 200 while the model loads (the SQL path serves); wait until it is the model that
+    // answers, and then until it holds every detail it reads from the database (closed contracts, auctions).
     const deadline = Date.now() + 10 * 60_000;
+    let answeringSince: number | null = null;
     for (;;) {
-      const body = (await (await fetch(`${origin}/ready`)).json()) as { read_model?: { state: string; load_seconds: number | null } };
+      const body = (await (await fetch(`${origin}/ready`)).json()) as {
+        read_model?: { state: string; load_seconds: number | null; held_details: number; details_to_read: number };
+      };
       if (body.read_model?.state === 'ready') {
         loadSeconds = body.read_model.load_seconds;
-        break;
+        answeringSince ??= performance.now();
+        if (body.read_model.details_to_read === 0) {
+          heldDetailsSeconds = (performance.now() - answeringSince) / 1000;
+          heldDetails = body.read_model.held_details;
+          break;
+        }
       }
       if (Date.now() > deadline) throw new Error(`bench: the read model did not load (${JSON.stringify(body.read_model)})\n${child.output()}`);
       await sleep(100);
@@ -194,9 +210,9 @@ export async function startService(url: string, log: (line: string) => void, rea
   }
   log(
     `  service up on ${origin} (pid ${child.pid}, ${Math.round(performance.now() - started)} ms` +
-      `${readModel ? `, read model loaded in ${loadSeconds?.toFixed(2)} s` : ', READ_MODEL=off'})`,
+      `${readModel ? `, read model loaded in ${loadSeconds?.toFixed(2)} s, ${heldDetails} details held ${heldDetailsSeconds?.toFixed(2)} s later` : ', READ_MODEL=off'})`,
   );
-  return { child, origin, loadSeconds };
+  return { child, origin, loadSeconds, heldDetailsSeconds, heldDetails };
 }
 
 /** The same few hundred requests for either service, so both have warmed the same code and caches. */
@@ -224,9 +240,17 @@ async function readModelFootprint(url: string, paths: readonly string[], log: (l
     const rssWithModel = currentRss(withModel.child.pid);
     const extraRss = rssWithModel !== null && rssWithoutModel !== null ? rssWithModel - rssWithoutModel : null;
     log(
-      `  read model: load ${withModel.loadSeconds?.toFixed(2)} s; RSS ${mbOf(rssWithModel)} with, ${mbOf(rssWithoutModel)} without: +${mbOf(extraRss)}`,
+      `  read model: load ${withModel.loadSeconds?.toFixed(2)} s, details held ${withModel.heldDetailsSeconds?.toFixed(2)} s later; ` +
+        `RSS ${mbOf(rssWithModel)} with, ${mbOf(rssWithoutModel)} without: +${mbOf(extraRss)}`,
     );
-    return { loadSeconds: withModel.loadSeconds, rssWithoutModel, rssWithModel, extraRss };
+    return {
+      loadSeconds: withModel.loadSeconds,
+      heldDetailsSeconds: withModel.heldDetailsSeconds,
+      heldDetails: withModel.heldDetails,
+      rssWithoutModel,
+      rssWithModel,
+      extraRss,
+    };
   } finally {
     await withModel.child.stop();
   }

@@ -309,7 +309,7 @@ function readTables(read: readonly SizeResult[]): string {
     const extras: string[] = [];
     if (size.readModel) {
       const m = size.readModel;
-      extras.push(`Read model: full load ${n2(m.loadSeconds)} s; RSS ${mb(m.rssWithModel)} with it, ${mb(m.rssWithoutModel)} without (READ_MODEL=off): ${mb(m.extraRss)} extra.`);
+      extras.push(`Read model: full load ${n2(m.loadSeconds)} s${m.heldDetailsSeconds == null ? '' : `, then ${n0(m.heldDetails ?? 0)} details of closed contracts and auctions read and held in ${n2(m.heldDetailsSeconds)} s`}; RSS ${mb(m.rssWithModel)} with it, ${mb(m.rssWithoutModel)} without (READ_MODEL=off): ${mb(m.extraRss)} extra.`);
     }
     if (size.flood) {
       const f = size.flood;

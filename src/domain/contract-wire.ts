@@ -242,3 +242,8 @@ export function toContractBid(row: RawContractBidRow) {
 export function toContractDetail(row: RawContractRow, items: readonly RawContractItemRow[], bids: readonly RawContractBidRow[] = []) {
   return { ...toContractListRow(row), items: items.map(toContractItem), bids: bids.map(toContractBid) };
 }
+
+/** The detail's body as both read paths send it. */
+export function contractDetailJson(row: RawContractRow, items: readonly RawContractItemRow[], bids: readonly RawContractBidRow[]): string {
+  return JSON.stringify(toContractDetail(row, items, bids));
+}

@@ -12,6 +12,7 @@ import { assignBit, clearBit, createBits, grownBits, setBit, type Bits } from '.
 import { ContractColumns, SORT_COLUMN, type NumericColumn } from './columns.js';
 import type { LoadedContract, OpenContract } from './loaded-contract.js';
 import { Postings } from './postings.js';
+import { HeldDetails } from './held-details.js';
 import { ItemStore } from './item-store.js';
 import { RowStore } from './row-store.js';
 import { SlotLists } from './slot-lists.js';
@@ -69,6 +70,8 @@ export class ContractStore {
   private readonly items: ItemStore;
   /** Per slot, the ids it is indexed under (facet values and search parts), to un-index it. */
   private readonly indexed: SlotLists;
+  /** Details of the contracts it does not render itself (closed ones, auctions), read from the database. */
+  readonly held = new HeldDetails();
   taxonomy: TaxonomyTables = { categories: new Map(), groups: new Map() };
   /** Bumped by every apply that changed anything; query caches are keyed by it. */
   version = 0;
@@ -128,11 +131,13 @@ export class ContractStore {
     for (const contractId of changes.deletedIds) {
       this.removeOpen(contractId);
       this.stored.forget(contractId);
+      this.held.forget(contractId);
     }
     for (const contract of changes.upserts) {
       this.stored.remember(contract.contractId, contract.regionId, contract.lastSeenMicros, this.version);
       if (contract.open === null) this.removeOpen(contract.contractId);
       else this.upsertOpen(contract.contractId, contract.regionId, contract.open);
+      this.held.invalidate(contract.contractId, !this.rendersDetail(contract.contractId));
     }
     if (options.deferOrdering) this.ordersStale = true;
     else this.flushOrdering();
@@ -169,11 +174,11 @@ export class ContractStore {
   /**
    * Writes the detail (docs/api.md §9) of an open contract: its list row with its items added, the
    * SQL path's bytes. False, with nothing written, when the contract is not open here, or is an
-   * auction: its bids (docs/api.md §14) are read from the database, and auctions are few.
+   * auction, whose bids (docs/api.md §14) the store does not hold: `held` keeps the body of those.
    */
   writeDetail(contractId: number, writer: ByteWriter): boolean {
-    const slot = this.stored.slotOf(contractId);
-    if (slot === undefined || comboSegment(this.space.comboOfSlot(slot)) === 'auction') return false;
+    if (!this.rendersDetail(contractId)) return false;
+    const slot = this.stored.slotOf(contractId)!;
     const row = this.rows.row(slot);
     writer.bytes(row.subarray(0, row.length - 1));
     writer.ascii(',"items":');
@@ -181,6 +186,11 @@ export class ContractStore {
     writer.ascii(',"bids":[]');
     writer.byteCodes(CLOSE_BRACE);
     return true;
+  }
+
+  private rendersDetail(contractId: number): boolean {
+    const slot = this.stored.slotOf(contractId);
+    return slot !== undefined && comboSegment(this.space.comboOfSlot(slot)) !== 'auction';
   }
 
   /** Brings every sort order up to date: merged with the queued changes, or built afresh after a deferred apply. */

@@ -27,6 +27,9 @@ export interface ReadModelStatus {
   readonly stored_contracts: number;
   /** Seconds the last full load took. */
   readonly load_seconds: number | null;
+  /** Details held for the contracts it does not render (closed ones, auctions), and those still to be read. */
+  readonly held_details: number;
+  readonly details_to_read: number;
 }
 
 export interface ModelListAnswer {
@@ -43,8 +46,13 @@ export interface ReadModel {
   /** The answer at the model's generation, or null when the SQL path must answer. */
   list(params: ContractListParams, liveAtMicros: number): ModelListAnswer | null;
   taxonomy(liveAtMicros: number): { generation: number; facts: TaxonomyFacts } | null;
-  /** The detail body of a contract open at the model's generation, or null (not open here, or the SQL path must answer). */
+  /**
+   * The detail body of a contract at the model's generation, or null (not held here, or the SQL
+   * path must answer): rendered for an open contract, the body read from the database for the others.
+   */
   detail(contractId: number): { generation: number; body: Buffer } | null;
+  /** Keeps a body the SQL path read, if `stamp` (from `lookup`) still names the contract's version. */
+  hold(contractId: number, stamp: string, body: Buffer): void;
   /** Whether a contract is stored at the model's generation, and the version it last changed at. */
   lookup(contractId: number): { generation: number; stamp: string | undefined } | null;
   /** To be called with every newer generation the process learns of. */
@@ -72,6 +80,8 @@ const DEFAULT_MAX_LAG_MS = 10_000;
 const DEFAULT_RETRY_MS = 1000;
 /** Room for a detail with a few items, so the writer rarely grows. */
 const DETAIL_BYTES = 4096;
+/** Bodies read per statement while filling: ~5 ms of rendering and deflating on the event loop. */
+const FILL_BATCH = 200;
 
 export function createReadModel(deps: ReadModelDeps): ReadModel {
   const nowMs = deps.nowMs ?? (() => performance.now());
@@ -122,11 +132,31 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     return generation === null || deps.latestGeneration() > generation;
   }
 
+  /**
+   * Reads the bodies the store does not render, in batches, between advances: a batch read at any
+   * generation but the model's is dropped (the next advance comes first, then the fill resumes).
+   */
+  async function fillHeldDetails(): Promise<void> {
+    while (!closed && !behind()) {
+      const current = store!;
+      const ids = current.held.nextPending(FILL_BATCH);
+      if (ids.length === 0) return;
+      const read = await deps.loader.details(ids);
+      if (store !== current || read.generation !== generation) return;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (store !== current || read.generation !== generation) return;
+      for (const [contractId, body] of read.bodies) current.held.hold(contractId, body);
+      // Not stored at the model's own generation cannot happen; never ask again if it did.
+      for (const contractId of ids) if (current.held.isPending(contractId)) current.held.forget(contractId);
+    }
+  }
+
   async function catchUp(): Promise<void> {
     try {
       do {
         await advanceOnce();
       } while (!closed && behind());
+      await fillHeldDetails();
       if (failed) deps.logger.info({ generation }, 'read model recovered');
       failed = false;
     } catch (error) {
@@ -190,7 +220,12 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
     detail(contractId) {
       if (!serving()) return null;
       const writer = new ByteWriter(DETAIL_BYTES);
-      return store!.writeDetail(contractId, writer) ? { generation: generation!, body: writer.done() } : null;
+      if (store!.writeDetail(contractId, writer)) return { generation: generation!, body: writer.done() };
+      const held = store!.held.body(contractId);
+      return held === undefined ? null : { generation: generation!, body: held };
+    },
+    hold(contractId, stamp, body) {
+      if (store !== null && store.stampOf(contractId) === stamp) store.held.hold(contractId, body);
     },
     lookup(contractId) {
       if (!serving()) return null;
@@ -208,6 +243,8 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
         open_contracts: store?.openCount ?? 0,
         stored_contracts: store?.storedCount ?? 0,
         load_seconds: loadSeconds,
+        held_details: store?.held.size ?? 0,
+        details_to_read: store?.held.pendingCount ?? 0,
       };
     },
     ready: () => firstLoad,

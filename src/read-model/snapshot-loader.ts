@@ -5,7 +5,8 @@
  */
 import type { Database, Executor } from '../db/client.js';
 import { segmentOf } from '../domain/contract-types.js';
-import { timestampMicros, type RawContractItemRow } from '../domain/contract-wire.js';
+import { contractDetailJson, timestampMicros, type RawContractItemRow } from '../domain/contract-wire.js';
+import type { DetailsRead } from '../repositories/contract-read.repository.js';
 import { itemFromJsonArray } from '../repositories/item-json.js';
 import type { ModelContractRow, ModelItemsRow, ReadModelRepository } from '../repositories/read-model.repository.js';
 import type { StoreChanges, TaxonomyTables } from './contract-store.js';
@@ -78,7 +79,16 @@ function toLoaded(row: ModelContractRow, itemsRow: ModelItemsRow | undefined): L
   };
 }
 
-export function createSnapshotLoader(db: Pick<Database, 'transaction'>, repository: ReadModelRepository) {
+export interface DetailBodies {
+  readonly generation: number;
+  readonly bodies: readonly (readonly [contractId: number, body: Buffer])[];
+}
+
+export function createSnapshotLoader(
+  db: Pick<Database, 'transaction'> & Executor,
+  repository: ReadModelRepository,
+  readDetails: (executor: Executor, contractIds: readonly number[]) => Promise<DetailsRead>,
+) {
   function inSnapshot<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     return db.transaction(work, { isolationLevel: 'repeatable read', accessMode: 'read only' });
   }
@@ -159,6 +169,15 @@ export function createSnapshotLoader(db: Pick<Database, 'transaction'>, reposito
         const deletedIds = changed.filter((id) => !seen.has(id));
         return { ...mark, changes: { upserts, deletedIds, taxonomy: await taxonomy(tx) } };
       });
+    },
+
+    /** The detail bodies of the stored ones of `contractIds`, as the SQL path renders them, and their generation. */
+    async details(contractIds: readonly number[]): Promise<DetailBodies> {
+      const { generation, details } = await readDetails(db, contractIds);
+      return {
+        generation,
+        bodies: details.map(({ row, items, bids }) => [Number(row.contract_id), Buffer.from(contractDetailJson(row, items, bids))] as const),
+      };
     },
   };
 }

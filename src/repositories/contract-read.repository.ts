@@ -19,11 +19,42 @@ export interface CoverageRow {
 
 const WIRE_COLUMNS = sql.raw(CONTRACT_WIRE_COLUMNS.map((column) => `c.${column}`).join(', '));
 
+async function readDetails(executor: Executor, contractIds: readonly (bigint | number)[]): Promise<DetailsRead> {
+  const rows = await executor.execute<
+    RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null; m_bids: RawContractBidRow[] | null }
+  >(sql`
+    SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
+           (SELECT json_agg(json_build_object(${ITEM_JSON_OBJECT}) ORDER BY i.record_id)
+            FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items,
+           (SELECT json_agg(json_build_object('bid_id', b.bid_id::text, 'amount', b.amount, 'date_bid', b.date_bid::text)
+                            ORDER BY b.amount DESC, b.bid_id ASC)
+            FROM contract_bids b WHERE b.contract_id = c.contract_id) AS m_bids
+    FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ANY(${bigintArray(contractIds)})
+    WHERE s.id = 1`);
+  const generation = Number(rows[0]?.m_generation ?? 0);
+  const details: StoredDetail[] = [];
+  for (const { m_generation: _generation, m_items: items, m_bids: bids, ...row } of rows) {
+    if (row.contract_id !== null) details.push({ row, items: items ?? [], bids: bids ?? [] });
+  }
+  return { generation, details };
+}
+
 export interface DetailRead {
   readonly generation: number;
   readonly row: RawContractRow | null;
   readonly items: RawContractItemRow[];
   readonly bids: RawContractBidRow[];
+}
+
+export interface StoredDetail {
+  readonly row: RawContractRow;
+  readonly items: RawContractItemRow[];
+  readonly bids: RawContractBidRow[];
+}
+
+export interface DetailsRead {
+  readonly generation: number;
+  readonly details: StoredDetail[];
 }
 
 
@@ -176,23 +207,12 @@ export function createContractReadRepository() {
      * one round trip); `row` is null when the contract is not stored.
      */
     async detail(executor: Executor, contractId: bigint): Promise<DetailRead> {
-      const id = contractId.toString();
-      const rows = await executor.execute<
-        RawContractRow & { m_generation: string; m_items: RawContractItemRow[] | null; m_bids: RawContractBidRow[] | null }
-      >(sql`
-        SELECT s.generation AS m_generation, ${WIRE_COLUMNS},
-               (SELECT json_agg(json_build_object(${ITEM_JSON_OBJECT}) ORDER BY i.record_id)
-                FROM contract_items i WHERE i.contract_id = c.contract_id) AS m_items,
-               (SELECT json_agg(json_build_object('bid_id', b.bid_id::text, 'amount', b.amount, 'date_bid', b.date_bid::text)
-                                ORDER BY b.amount DESC, b.bid_id ASC)
-                FROM contract_bids b WHERE b.contract_id = c.contract_id) AS m_bids
-        FROM sync_state s LEFT JOIN contracts c ON c.contract_id = ${id}::bigint
-        WHERE s.id = 1`);
-      const first = rows[0];
-      if (!first) return { generation: 0, row: null, items: [], bids: [] };
-      const { m_generation: generation, m_items: items, m_bids: bids, ...row } = first;
-      return { generation: Number(generation), row: row.contract_id === null ? null : row, items: items ?? [], bids: bids ?? [] };
+      const { generation, details } = await readDetails(executor, [contractId]);
+      return { generation, ...(details[0] ?? { row: null, items: [], bids: [] }) };
     },
+
+    /** The stored ones of `contractIds` as `detail` reads one, and the generation: one statement. */
+    details: readDetails,
 
     /** Everything GET /contracts/taxonomy shows (docs/api.md §10), read in the caller's snapshot. */
     async taxonomy(executor: Executor, liveAt: Date): Promise<TaxonomyFacts> {

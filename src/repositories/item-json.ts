@@ -22,6 +22,8 @@ const ITEM_FIELDS: readonly (readonly [keyof RawContractItemRow, string])[] = [
   ['group_id', 'i.group_id::text'],
 ];
 
+export const ITEM_FIELD_NAMES = ITEM_FIELDS.map(([name]) => name);
+
 /** Arguments of json_build_object for an item of `contract_items i`. */
 export const ITEM_JSON_OBJECT = sql.raw(ITEM_FIELDS.map(([name, expression]) => `'${name}', ${expression}`).join(', '));
 

@@ -165,6 +165,8 @@ export const readinessSchema = z.object({
       open_contracts: z.number().int(),
       stored_contracts: z.number().int(),
       load_seconds: z.number().nullable(),
+      held_details: z.number().int().describe('Details of closed contracts and auctions held in memory, as PostgreSQL gave them.'),
+      details_to_read: z.number().int().describe('Such details still to be read after a load or a change.'),
     })
     .describe('The in-memory read model: "ready" answers lists from memory; any other state lets PostgreSQL answer.'),
   bids_backlog: z

@@ -110,7 +110,7 @@ export function renderStatusPage(status: StatusSnapshot): string {
   const model = status.readModel;
   sections.push(`<section id="read-model"><h2>This process</h2><dl>
 <dt>Role</dt><dd>${text(status.role)}, sync every ${text(status.intervalSeconds)} s</dd>
-<dt>Read model</dt><dd>${model === null ? 'off (answers come from SQL)' : `${text(model.state)}, generation ${text(model.generation ?? '–')}, ${number(model.open_contracts)} open of ${number(model.stored_contracts)} held${model.load_seconds === null ? '' : `, loaded in ${text(model.load_seconds.toFixed(1))} s`}`}</dd>
+<dt>Read model</dt><dd>${model === null ? 'off (answers come from SQL)' : `${text(model.state)}, generation ${text(model.generation ?? '–')}, ${number(model.open_contracts)} open of ${number(model.stored_contracts)} held${model.load_seconds === null ? '' : `, loaded in ${text(model.load_seconds.toFixed(1))} s`}; ${number(model.held_details)} details of closed contracts and auctions held${model.details_to_read === 0 ? '' : `, ${number(model.details_to_read)} to read`}`}</dd>
 </dl></section>`);
 
   return `<!doctype html>

@@ -5,7 +5,7 @@
  */
 import type { KeyValueCache } from '../cache/key-value-cache.js';
 import type { ContractListParams } from '../domain/contract-query.js';
-import { toContractDetail } from '../domain/contract-wire.js';
+import { contractDetailJson } from '../domain/contract-wire.js';
 import { coverageAsOf, listRowJson, renderedRows, renderListBody } from '../domain/list-body.js';
 import { renderTaxonomy } from '../domain/taxonomy.js';
 import type { ReadModel } from '../read-model/read-model.js';
@@ -33,7 +33,7 @@ export type ReadResult =
 export interface ContractReadServiceDeps {
   readonly sql: SqlReads;
   /** Null when READ_MODEL=off: every answer comes from the SQL path. */
-  readonly model: Pick<ReadModel, 'list' | 'taxonomy' | 'detail' | 'lookup' | 'servingGeneration'> | null;
+  readonly model: Pick<ReadModel, 'list' | 'taxonomy' | 'detail' | 'hold' | 'lookup' | 'servingGeneration'> | null;
   /** Results computed by PostgreSQL: Redis when configured (shared by replicas), else in-process. */
   readonly sharedCache: KeyValueCache;
   /** Results of the read model, which are cheaper to recompute than to fetch from Redis: in-process. */
@@ -209,10 +209,10 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     },
 
     /**
-     * An open contract the serving model holds is answered from memory. A closed one it knows of has
-     * its body cached under the contract's own change stamp, so a new generation that did not touch
-     * it keeps its entry. One the model does not hold may have been committed a moment ago, so the
-     * database is asked (the SQL path). A miss is one single-statement read.
+     * The serving model answers every contract it holds: open ones rendered from its columns, closed
+     * ones and auctions from the bodies it read (and keeps until the contract changes). One it knows
+     * of but has not read yet is read once and handed to it. One it does not hold may have been
+     * committed a moment ago, so the database is asked (the SQL path). A miss is one single-statement read.
      */
     async detail(contractId: bigint, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const tagFor = detailTagger(contractId);
@@ -221,21 +221,18 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
       if (open) return answer(open.body, tagFor(open.generation), ifNoneMatch);
       const read = async () => {
         const { generation, row, items, bids } = await deps.sql.detail(contractId);
-        return { generation, value: row === null ? null : JSON.stringify(toContractDetail(row, items, bids)) };
+        return { generation, value: row === null ? null : contractDetailJson(row, items, bids) };
       };
       const known = deps.model?.lookup(Number(contractId));
       if (known?.stamp !== undefined) {
         const etag = tagFor(known.generation);
         if (ifNoneMatchHits(ifNoneMatch, etag)) return { kind: 'not_modified', etag };
-        const key = `${keyPrefix}:detail:${contractId}:${known.stamp}`;
-        const hit = await cached(deps.localCache, 'detail', key);
-        if (hit) return answer(hit, etag, ifNoneMatch);
         const { generation, value } = await fromDatabase(`detail:${contractId}`, read, aborted);
         if (value === null) return { kind: 'not_found' };
         const body = asBuffer(value);
         // Read at the model's generation, the body is the one its stamp names; a newer read is served
-        // under its own generation and not cached (the stamp it would need is not known yet).
-        if (generation === known.generation) store(deps.localCache, key, body, DETAIL_TTL_SECONDS);
+        // under its own generation and not kept (the stamp it would need is not known yet).
+        if (generation === known.generation) deps.model!.hold(Number(contractId), known.stamp, body);
         return answer(body, tagFor(generation), ifNoneMatch);
       }
       // A resource that may not exist answers 304 only once it is known to exist (a cached body, or

@@ -18,7 +18,7 @@ export interface ReadinessDeps {
 }
 
 const PROBE_TIMEOUT_MS = 2000;
-const OFF: ReadModelStatus = { state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null };
+const OFF: ReadModelStatus = { state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null, held_details: 0, details_to_read: 0 };
 
 /** `work`, rejected once the probe budget is spent: a silent dependency must not hold /ready. */
 async function withinBudget<T>(work: () => Promise<T>): Promise<T> {

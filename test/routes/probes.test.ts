@@ -99,7 +99,7 @@ describe('GET /ready — freshness (docs/api.md §11.3)', () => {
       last_ingest_age_seconds: 600,
       last_ingest_outcome: 'success',
       data_stale: false,
-      read_model: { state: 'ready', generation: 2, open_contracts: 2, stored_contracts: 2, load_seconds: expect.any(Number) },
+      read_model: { state: 'ready', generation: 2, open_contracts: 2, stored_contracts: 2, load_seconds: expect.any(Number), held_details: 0, details_to_read: 0 },
       bids_backlog: { due: 0, backing_off: 0, oldest_due_seconds: null },
     });
   });
@@ -108,7 +108,7 @@ describe('GET /ready — freshness (docs/api.md §11.3)', () => {
     const withoutModel = await app({ env: { READ_MODEL: 'off' } });
     const { status, body } = await ready(withoutModel);
     expect(status).toBe(200);
-    expect(body.read_model).toStrictEqual({ state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null });
+    expect(body.read_model).toStrictEqual({ state: 'off', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null, held_details: 0, details_to_read: 0 });
   });
 
   it('GIT_COMMIT=abc123 → "commit":"abc123" (case 71)', async () => {
@@ -168,7 +168,7 @@ describe('GET /ready — dependencies (docs/api.md §11.3)', () => {
       last_ingest_age_seconds: null,
       last_ingest_outcome: null,
       data_stale: true,
-      read_model: { state: 'failed', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null },
+      read_model: { state: 'failed', generation: null, open_contracts: 0, stored_contracts: 0, load_seconds: null, held_details: 0, details_to_read: 0 },
       bids_backlog: null,
     });
     expect(elapsedMs).toBeLessThan(PROBE_BUDGET_MS);

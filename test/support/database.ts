@@ -81,3 +81,25 @@ export function queryHelpers(database: () => TestDatabase) {
   const count = async (where: SQL) => Number((await one<{ n: string }>(sql`SELECT count(*) AS n FROM contracts WHERE ${where}`)).n);
   return { q, one, generation, count };
 }
+
+/** Holds an ACCESS EXCLUSIVE lock on contracts, so every statement reading it waits. */
+export async function lockContracts(url: string): Promise<{ release(): Promise<void> }> {
+  const locker = postgres(url, { max: 1, onnotice: () => {} });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const holding = locker.begin(async (tx) => {
+    await tx`LOCK TABLE contracts IN ACCESS EXCLUSIVE MODE`;
+    locked();
+    await released;
+  });
+  await isLocked;
+  return {
+    async release() {
+      release();
+      await holding;
+      await locker.end();
+    },
+  };
+}
