@@ -19,8 +19,6 @@ export interface CorpusFacts {
   readonly seedRate: number;
   /** Every stored contract id (live, closed and expired), for the detail scenario. */
   readonly contractIds: number[];
-  /** Stored contracts that are closed: the read model does not hold their details, the database does. */
-  readonly closedIds: number[];
   /** Live contracts per listing region, largest first. */
   readonly regions: { regionId: number; live: number }[];
   /** Start systems and stations with the most live contracts. */
@@ -113,10 +111,7 @@ export async function readFacts(db: Db): Promise<Omit<CorpusFacts, 'generated' |
            count(*) FILTER (WHERE NOT (c.closed_at IS NULL AND c.date_expired > now())) AS other,
            (SELECT count(*) FROM contract_items) AS items
     FROM contracts c`);
-  const ids = await rows<{ contract_id: string; closed: boolean }>(
-    db,
-    sql`SELECT contract_id, closed_at IS NOT NULL AS closed FROM contracts ORDER BY contract_id`,
-  );
+  const ids = await rows<{ contract_id: string }>(db, sql`SELECT contract_id FROM contracts ORDER BY contract_id`);
   const regions = await rows<{ region_id: string; n: string }>(db, sql`
     SELECT c.region_id, count(*) AS n FROM contracts c WHERE ${LIVE} GROUP BY 1 ORDER BY 2 DESC, 1`);
   const systems = await rows<{ id: string }>(db, sql`
@@ -158,7 +153,6 @@ export async function readFacts(db: Db): Promise<Omit<CorpusFacts, 'generated' |
     closedOrExpired: Number(counts!.other),
     items: Number(counts!.items),
     contractIds: ids.map((row) => Number(row.contract_id)),
-    closedIds: ids.filter((row) => row.closed).map((row) => Number(row.contract_id)),
     regions: regions.map((row) => ({ regionId: Number(row.region_id), live: Number(row.n) })),
     systems: systems.map((row) => Number(row.id)),
     stations: stations.map((row) => Number(row.id)),

@@ -12,10 +12,10 @@ import postgres from 'postgres';
 import { buildCorpus, type CorpusFacts } from './corpus.js';
 import type { DatabaseServer } from './db.js';
 import { floorWork, openFloorPool, SERVICE_POOL_SIZE, statementsPerRequest } from './floor.js';
-import { floorLoad, httpLoad, prng, summarize, type LoadResult } from './load.js';
+import { floorLoad, httpLoad, summarize, type LoadResult } from './load.js';
 import { freePort } from '../../src/db/embedded.js';
 import { currentRss, onCleanup, sleep, spawnNpmScript, spawnTs, waitForHttp, type Child } from './procs.js';
-import { buildScenarios, DEFAULT_VIEW_QUERY, LIST_PATH, pathCycle, type ReadScenario } from './scenarios.js';
+import { buildScenarios, databaseBoundPaths, DEFAULT_VIEW_QUERY, LIST_PATH, pathCycle, type ReadScenario } from './scenarios.js';
 
 export interface ReadPathOptions {
   readonly sizes: readonly number[];
@@ -125,7 +125,7 @@ export interface SizeResult {
   readonly readModel?: ReadModelFootprint;
   readonly flood?: FloodResult;
   readonly outage?: OutageResult;
-  readonly corpus: Omit<CorpusFacts, 'contractIds' | 'closedIds' | 'searchWords' | 'typeIds' | 'systems' | 'stations' | 'taxonomy'> & {
+  readonly corpus: Omit<CorpusFacts, 'contractIds' | 'searchWords' | 'typeIds' | 'systems' | 'stations' | 'taxonomy'> & {
     readonly contracts: number;
     readonly databaseBytes: number;
   };
@@ -300,10 +300,18 @@ async function databaseProxy(url: string): Promise<{ url: string; cut(): Promise
 
 /**
  * The outage of docs/read-path.md §4/§6: the service reaches PostgreSQL through a proxy that is cut for
- * `seconds` while lists of new filter combinations and never-asked details are requested; then the
- * proxy accepts again and the time to the first 200 of a never-asked detail is taken.
+ * `seconds` while lists of new filter combinations and details of stored contracts are requested; then
+ * the proxy accepts again and the time to the first 200 of a request only PostgreSQL can answer (a
+ * price history never asked before) is taken.
  */
-async function runOutage(url: string, mixedPaths: readonly string[], ids: readonly number[], seconds: number, log: (line: string) => void): Promise<OutageResult> {
+async function runOutage(
+  url: string,
+  mixedPaths: readonly string[],
+  ids: readonly number[],
+  databaseBound: () => string,
+  seconds: number,
+  log: (line: string) => void,
+): Promise<OutageResult> {
   const proxy = await databaseProxy(url);
   const service = await startService(proxy.url, log);
   try {
@@ -318,7 +326,7 @@ async function runOutage(url: string, mixedPaths: readonly string[], ids: readon
     const restoredAt = performance.now();
     let firstUncachedOkSeconds: number | null = null;
     while (performance.now() - restoredAt < 30_000) {
-      const response = await fetch(`${service.origin}/contracts/${ids[nextId++ % ids.length]!}`);
+      const response = await fetch(`${service.origin}${databaseBound()}`);
       await response.arrayBuffer();
       if (response.status === 200) {
         firstUncachedOkSeconds = (performance.now() - restoredAt) / 1000;
@@ -335,7 +343,7 @@ async function runOutage(url: string, mixedPaths: readonly string[], ids: readon
     };
     log(
       `  outage: lists ${JSON.stringify(lists.statusCodes)} (${fmt(lists.rps, 0)} req/s), details ${JSON.stringify(details.statusCodes)}; ` +
-        `first new detail 200 ${fmt(firstUncachedOkSeconds ?? Number.NaN, 2)} s after PostgreSQL is back`,
+        `first new price history 200 ${fmt(firstUncachedOkSeconds ?? Number.NaN, 2)} s after PostgreSQL is back`,
     );
     return result;
   } finally {
@@ -348,25 +356,16 @@ const mbOf = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 2 *
 
 /**
  * The flood of docs/read-path.md §6: the cached default view measured alone (4 clients), then again
- * while 64 clients ask for details of closed contracts never asked before. The read model answers
- * open contracts' details from memory, so closed ones are the details that are database work (every
- * one a cache miss, through admission control).
+ * while 64 clients send requests only PostgreSQL can answer (price histories never asked before: the
+ * read model answers lists and every stored contract's detail itself), each a cache miss through
+ * admission control.
  */
-async function runFlood(service: ServiceProcess, ids: readonly number[], seconds: number, log: (line: string) => void): Promise<FloodResult> {
+async function runFlood(service: ServiceProcess, databaseBound: () => string, seconds: number, log: (line: string) => void): Promise<FloodResult> {
   const defaultView = `${LIST_PATH}?${DEFAULT_VIEW_QUERY}`;
   const cachedView = { origin: service.origin, connections: 4, seconds, warmupSeconds: 1, path: defaultView };
   const unloaded = await httpLoad(cachedView);
-  const shuffled = [...ids];
-  const random = prng(11);
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  let next = 0;
-  // A second pass over the ids finds few of them still in the detail cache (it holds ~16k bodies).
-  const detailPath = () => `/contracts/${shuffled[next++ % shuffled.length]!}`;
   const [flood, loaded] = await Promise.all([
-    httpLoad({ origin: service.origin, connections: 64, seconds: seconds + 2, warmupSeconds: 0, path: detailPath }),
+    httpLoad({ origin: service.origin, connections: 64, seconds: seconds + 2, warmupSeconds: 0, path: databaseBound }),
     sleep(1000).then(() => httpLoad({ ...cachedView, warmupSeconds: 0 })),
   ]);
   const other = (result: LoadResult) =>
@@ -486,9 +485,10 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
     }
 
     // The flood and the outage run where every scenario runs (the headline corpus).
-    const flood = wanted === null ? await runFlood(service, facts.closedIds, options.seconds, log) : undefined;
+    const flood = wanted === null ? await runFlood(service, databaseBoundPaths(facts, 11), options.seconds, log) : undefined;
     const mixedPaths = scenarios.find((s) => s.id === 'mixed')?.paths ?? [];
-    const outage = wanted === null ? await runOutage(database.url, mixedPaths, facts.contractIds, options.seconds, log) : undefined;
+    const outage =
+      wanted === null ? await runOutage(database.url, mixedPaths, facts.contractIds, databaseBoundPaths(facts, 12), options.seconds, log) : undefined;
     await measureCeiling(2);
     const ceiling: CeilingResult[] = options.connections.map((connections) => {
       const passes = ceilingPasses.get(connections) ?? [];
@@ -503,7 +503,7 @@ async function runSize(server: DatabaseServer, size: number, options: ReadPathOp
         return { ...run, vsCeiling: run.service.rps / (run.ceiling?.rps ?? c.rps) };
       }),
     }));
-    const { contractIds, closedIds: _c, searchWords: _w, typeIds: _t, systems: _s, stations: _st, taxonomy: _tx, ...corpus } = facts;
+    const { contractIds, searchWords: _w, typeIds: _t, systems: _s, stations: _st, taxonomy: _tx, ...corpus } = facts;
     return {
       size,
       readModel,

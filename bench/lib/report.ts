@@ -315,7 +315,7 @@ function readTables(read: readonly SizeResult[]): string {
       const f = size.flood;
       extras.push(
         `Flood (${n0(f.seconds)} s): the cached default view (4 clients) p50/p99 ${n2(f.unloaded.p50)}/${n2(f.unloaded.p99)} ms alone, ` +
-          `${n2(f.loaded.p50)}/${n2(f.loaded.p99)} ms while 64 clients asked for details of new ids ` +
+          `${n2(f.loaded.p50)}/${n2(f.loaded.p99)} ms while 64 clients asked for price histories never asked before ` +
           `(${n0(f.flood.rps)} req/s, statuses ${Object.entries(f.flood.statusCodes).map(([s, c]) => `${s}×${c}`).join(' ')}); p99 ratio ${n2(f.p99Ratio)}, ${f.otherStatuses} responses other than 200/304/503.`,
       );
     }
@@ -323,8 +323,8 @@ function readTables(read: readonly SizeResult[]): string {
       const o = size.outage;
       const statuses = (codes: Record<string, number>) => Object.entries(codes).map(([s, c]) => `${s}×${c}`).join(' ');
       extras.push(
-        `Outage (PostgreSQL cut for ${n0(o.seconds)} s): lists of new filter combinations ${statuses(o.listStatuses)}; details of new ids ${statuses(o.detailStatuses)}; ` +
-          `first new detail answered 200 ${o.firstUncachedOkSeconds === null ? 'not within 30 s' : `${n2(o.firstUncachedOkSeconds)} s`} after PostgreSQL accepted connections again.`,
+        `Outage (PostgreSQL cut for ${n0(o.seconds)} s): lists of new filter combinations ${statuses(o.listStatuses)}; details of stored contracts ${statuses(o.detailStatuses)}; ` +
+          `first new price history answered 200 ${o.firstUncachedOkSeconds === null ? 'not within 30 s' : `${n2(o.firstUncachedOkSeconds)} s`} after PostgreSQL accepted connections again.`,
       );
     }
     if (extras.length > 0) parts.push(`${extras.join('\n\n')}\n`);

@@ -212,6 +212,30 @@ export function buildScenarios(facts: CorpusFacts, mixedCount: number): Scenario
   return { scenarios, deepPage };
 }
 
+/**
+ * Requests that only PostgreSQL can answer now that the read model holds every stored contract's
+ * detail: price histories (docs/api.md §10a) of the corpus's common types over every window and
+ * listing region, each path asked once (the generator never repeats one before ~40,000 requests).
+ */
+export function databaseBoundPaths(facts: Pick<CorpusFacts, 'typeIds' | 'regions'>, seed: number): () => string {
+  const random = prng(seed);
+  const types = facts.typeIds.length > 0 ? facts.typeIds : [587];
+  const regions = [null, ...facts.regions.map((region) => region.regionId)];
+  const asked = new Set<string>();
+  return () => {
+    for (;;) {
+      const type = types[Math.floor(random() * types.length)]!;
+      const days = 1 + Math.floor(random() * 365);
+      const region = regions[Math.floor(random() * regions.length)];
+      const path = `/types/${type}/contract-prices?days=${days}${region === null ? '' : `&region_ids=${region}`}`;
+      if (asked.size >= 40_000) asked.clear();
+      if (asked.has(path)) continue;
+      asked.add(path);
+      return path;
+    }
+  };
+}
+
 /** A path generator cycling through the scenario's paths (or drawing detail ids), from `start`. */
 export function pathCycle(scenario: ReadScenario, start = 0): () => string {
   if (scenario.kind === 'detail') return () => `/contracts/${scenario.nextId!()}`;
