@@ -23,6 +23,8 @@ export interface AppConfig {
   readonly priceHistoryDays: number;
   /** Whether API processes answer lists from an in-memory read model (docs/read-path.md §2). */
   readonly readModel: boolean;
+  /** MB of closed contracts' and auctions' details the read model holds (docs/read-path.md §2). */
+  readonly readModelDetailsMb: number;
   readonly apiStatementTimeoutMs: number;
   readonly apiQueueTimeoutMs: number;
   readonly metricsToken: string;
@@ -238,6 +240,7 @@ export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
     retentionDays: read('RETENTION_DAYS', 30, integerIn(1, 3650)),
     priceHistoryDays: read('PRICE_HISTORY_DAYS', 365, integerIn(1, 3650)),
     readModel: read('READ_MODEL', 'on', oneOf(['on', 'off'], true)) === 'on',
+    readModelDetailsMb: read('READ_MODEL_DETAILS_MB', 64, integerIn(0, 4096)),
     apiStatementTimeoutMs: read('API_STATEMENT_TIMEOUT_MS', 5000, integerIn(100, 60_000)),
     apiQueueTimeoutMs: read('API_QUEUE_TIMEOUT_MS', 2000, integerIn(10, 60_000)),
     metricsToken: env.METRICS_TOKEN ?? '',

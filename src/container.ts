@@ -51,7 +51,7 @@ export interface Container {
 }
 
 export interface ContainerOptions {
-  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs' | 'aggregationRegionIds'> & SyncConfig;
+  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'readModelDetailsMb' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs' | 'aggregationRegionIds'> & SyncConfig;
   /** The resolved database URL (DATABASE_URL or the embedded server's). */
   readonly databaseUrl: string;
   readonly logger: Logger;
@@ -139,6 +139,7 @@ export function createContainer(options: ContainerOptions): Container {
         loader: createSnapshotLoader(modelPool.db, createReadModelRepository(), contractReadRepository.details),
         latestGeneration: generation.latest,
         databaseReachable: () => databaseReachable,
+        heldDetailsBytes: config.readModelDetailsMb * 2 ** 20,
         logger,
       })
     : null;

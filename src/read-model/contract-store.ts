@@ -17,7 +17,7 @@ import { ItemStore } from './item-store.js';
 import { RowStore } from './row-store.js';
 import { SlotLists } from './slot-lists.js';
 import { SearchIndex } from './search-index.js';
-import { comboOf, comboSegment, SlotSpace } from './slot-space.js';
+import { CHUNK_SLOTS, COMBOS, comboOf, comboSegment, SlotSpace } from './slot-space.js';
 import { SortOrders } from './sort-orders.js';
 import { StoredContracts } from './stored-contracts.js';
 
@@ -71,7 +71,7 @@ export class ContractStore {
   /** Per slot, the ids it is indexed under (facet values and search parts), to un-index it. */
   private readonly indexed: SlotLists;
   /** Details of the contracts it does not render itself (closed ones, auctions), read from the database. */
-  readonly held = new HeldDetails();
+  readonly held: HeldDetails;
   taxonomy: TaxonomyTables = { categories: new Map(), groups: new Map() };
   /** Bumped by every apply that changed anything; query caches are keyed by it. */
   version = 0;
@@ -82,8 +82,10 @@ export class ContractStore {
   /** Set by a deferred apply: the sort orders are rebuilt at the next flush. */
   private ordersStale = false;
 
-  constructor(expectedContracts = 0) {
-    this.space = new SlotSpace(Math.ceil(expectedContracts * 1.25));
+  /** `heldDetailsBytes`: the budget of `held` (unbounded unless given). */
+  constructor(options: { heldDetailsBytes?: number } = {}) {
+    this.held = new HeldDetails(options.heldDetailsBytes);
+    this.space = new SlotSpace(CHUNK_SLOTS);
     const capacity = this.space.capacity;
     this.columns = new ContractColumns(capacity);
     this.orders = new SortOrders(this.columns, capacity);
@@ -109,6 +111,16 @@ export class ContractStore {
     this.items = new ItemStore(capacity);
     this.indexed = new SlotLists(capacity);
     this.space.onGrow((grown) => this.grow(grown));
+  }
+
+  /**
+   * Makes room for `open` contracts and items before a full load, so that no array is grown (and
+   * copied, and its old copy left to the allocator) on the way: a tenth more for the changes that
+   * follow, and a partly filled chunk of slots per (segment, ship) combination.
+   */
+  reserve(open: { contracts: number; items: number }): void {
+    this.space.reserve(Math.ceil(open.contracts * 1.1) + COMBOS * CHUNK_SLOTS);
+    this.items.reserve(Math.ceil(open.items * 1.1));
   }
 
   get openCount(): number {

@@ -47,6 +47,10 @@ export class ItemStore {
     this.lists.grow(capacity);
   }
 
+  reserve(items: number): void {
+    this.lists.reserve(items * WORDS_PER_ITEM);
+  }
+
   /** Holds `items` (in record order) for `slot`, replacing what it held. */
   write(slot: number, items: readonly RawContractItemRow[]): void {
     const words: number[] = [];

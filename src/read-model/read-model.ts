@@ -72,6 +72,8 @@ export interface ReadModelDeps {
   readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly nowMs?: () => number;
   readonly maxLagMs?: number;
+  /** Budget of the details held for closed contracts and auctions (READ_MODEL_DETAILS_MB). */
+  readonly heldDetailsBytes: number;
   readonly retryMs?: number;
 }
 
@@ -102,8 +104,11 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
 
   async function loadFull(): Promise<void> {
     const started = nowMs();
-    const next = new ContractStore(store?.openCount ?? 0);
-    const mark = await deps.loader.full((changes) => next.apply(changes, { deferOrdering: true }));
+    const next = new ContractStore({ heldDetailsBytes: deps.heldDetailsBytes });
+    const mark = await deps.loader.full({
+      reserve: (open) => next.reserve(open),
+      apply: (changes) => next.apply(changes, { deferOrdering: true }),
+    });
     next.flushOrdering();
     store = next;
     queries = new ListQueries(next);

@@ -27,6 +27,11 @@ export class SlotLists {
     this.length = grown(this.length, capacity);
   }
 
+  /** Room for `words` in all without another copy. */
+  reserve(words: number): void {
+    if (words > this.data.length) this.copyInto(new Int32Array(words));
+  }
+
   set(slot: number, values: readonly number[]): void {
     this.clear(slot);
     if (this.used + values.length > this.data.length) this.makeRoom(values.length);
@@ -52,7 +57,11 @@ export class SlotLists {
   }
 
   private makeRoom(needed: number): void {
-    const fresh = new Int32Array(Math.max(INITIAL_WORDS, Math.ceil(GROWTH * (this.live + needed))));
+    this.copyInto(new Int32Array(Math.max(INITIAL_WORDS, Math.ceil(GROWTH * (this.live + needed)))));
+  }
+
+  /** Moves the live lists, packed, into `fresh`. */
+  private copyInto(fresh: Int32Array<ArrayBuffer>): void {
     let used = 0;
     for (let slot = 0; slot < this.length.length; slot++) {
       const length = this.length[slot]!;

@@ -36,6 +36,11 @@ export class SlotSpace {
     this.grow(Math.max(CHUNK_SLOTS, initialSlots));
   }
 
+  /** Grows to at least `slots` at once, instead of doubling as chunks are claimed. */
+  reserve(slots: number): void {
+    if (slots > this.capacity) this.grow(slots);
+  }
+
   /** `listener(capacity)` is called after every growth, so per-slot arrays can follow. */
   onGrow(listener: (capacity: number) => void): void {
     this.growListeners.push(listener);

@@ -79,6 +79,11 @@ function toLoaded(row: ModelContractRow, itemsRow: ModelItemsRow | undefined): L
   };
 }
 
+export interface FullLoadTarget {
+  reserve(open: { contracts: number; items: number }): void;
+  apply(changes: StoreChanges): void;
+}
+
 export interface DetailBodies {
   readonly generation: number;
   readonly bodies: readonly (readonly [contractId: number, body: Buffer])[];
@@ -117,10 +122,15 @@ export function createSnapshotLoader(
   }
 
   return {
-    /** Every stored contract and the taxonomy tables, handed to `sink` batch by batch. */
-    full(sink: (changes: StoreChanges) => void): Promise<SnapshotMarkRead> {
+    /**
+     * Every stored contract and the taxonomy tables, handed to `target` batch by batch, after telling
+     * it how many open contracts and items to make room for.
+     */
+    full(target: FullLoadTarget): Promise<SnapshotMarkRead> {
+      const sink = (changes: StoreChanges) => target.apply(changes);
       return inSnapshot(async (tx) => {
         const mark = await repository.mark(tx);
+        target.reserve(await repository.openSizes(tx));
         const tables = await taxonomy(tx);
         const batchAfter = (after: number) =>
           Promise.all([repository.openContractsAfter(tx, after, BATCH), repository.openItemsAfter(tx, after, BATCH)]);

@@ -98,6 +98,14 @@ export function createReadModelRepository() {
       return executor.execute<ModelContractRow>(sql`SELECT ${CONTRACT_COLUMNS} FROM contracts c WHERE c.contract_id = ANY(${bigintArray(ids)})`);
     },
 
+    /** How many open contracts and items of theirs a full load will read, to size the store once. */
+    async openSizes(executor: Executor): Promise<{ contracts: number; items: number }> {
+      const rows = await executor.execute<{ contracts: string; items: string }>(sql`
+        SELECT (SELECT count(*) FROM contracts WHERE closed_at IS NULL) AS contracts,
+               (SELECT count(*) FROM contract_items i JOIN contracts c ON c.contract_id = i.contract_id WHERE c.closed_at IS NULL) AS items`);
+      return { contracts: Number(rows[0]?.contracts ?? 0), items: Number(rows[0]?.items ?? 0) };
+    },
+
     async itemsOf(executor: Executor, ids: readonly number[]): Promise<ModelItemsRow[]> {
       return items(executor, sql`i.contract_id = ANY(${bigintArray(ids)})`);
     },

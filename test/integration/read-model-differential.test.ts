@@ -292,7 +292,10 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await seedDatabase(db.db, { contracts: CONTRACTS, seed: 11, sde: loadSde(), now: NOW });
   store = new ContractStore();
-  const mark = await loader().full((changes) => store.apply(changes, { deferOrdering: true }));
+  const mark = await loader().full({
+    reserve: (open) => store.reserve(open),
+    apply: (changes) => store.apply(changes, { deferOrdering: true }),
+  });
   store.flushOrdering();
   queries = new ListQueries(store);
   snapshot = mark.snapshot;

@@ -31,7 +31,7 @@ async function sqlDetail(contractId: number): Promise<string> {
   return contractDetailJson(row!, items, bids);
 }
 
-async function readModel(): Promise<{ held_details: number; details_to_read: number; generation: number }> {
+async function readModel(): Promise<{ state: string; held_details: number; details_to_read: number; generation: number }> {
   return (await t.app.inject({ url: '/ready' })).json().read_model;
 }
 
@@ -91,5 +91,16 @@ describe('details held by the read model', () => {
     expect(auction.json()).toMatchObject({ current_bid: 700_000, bid_count: 2, bids: [{ bid_id: 2, amount: 700_000 }, { bid_id: 1 }] });
     expect(auction.body).toBe(await sqlDetail(5004));
     expect((await t.app.inject({ url: '/contracts/5003' })).statusCode).toBe(404);
+  });
+
+  it('READ_MODEL_DETAILS_MB=0 holds none: those details are single-statement reads, the same bytes', async () => {
+    t = await buildTestApp({ databaseUrl: db.url, now: () => NOW, env: { READ_MODEL_DETAILS_MB: '0' } });
+    await vi.waitFor(async () => expect(await readModel()).toMatchObject({ state: 'ready' }));
+    for (const id of [5002, 5004]) {
+      const response = await t.app.inject({ url: `/contracts/${id}` });
+      expect(response.statusCode, String(id)).toBe(200);
+      expect(response.body, String(id)).toBe(await sqlDetail(id));
+    }
+    expect(await readModel()).toMatchObject({ held_details: 0, details_to_read: 0 });
   });
 });

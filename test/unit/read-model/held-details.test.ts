@@ -42,4 +42,29 @@ describe('HeldDetails', () => {
     expect(held.size).toBe(0);
     expect(held.bytes).toBe(0);
   });
+
+  it('past its budget it lets go of the least recently used bodies; a budget of 0 holds none and queues none', () => {
+    const one = new HeldDetails();
+    one.hold(1, body(1));
+    const perBody = one.bytes;
+    const held = new HeldDetails(perBody * 10.5);
+    for (let id = 1; id <= 10; id++) held.hold(id, body(id));
+    expect(held.size).toBe(10);
+    held.body(1);
+    held.hold(11, body(11));
+    held.hold(12, body(12));
+    expect(held.size).toBe(10);
+    expect(held.bytes).toBeLessThanOrEqual(perBody * 10.5);
+    expect(held.body(1)?.equals(body(1)), 'used since, so kept').toBe(true);
+    expect(held.body(2)).toBeUndefined();
+    expect(held.body(3)).toBeUndefined();
+    expect(held.body(12)?.equals(body(12))).toBe(true);
+
+    const none = new HeldDetails(0);
+    none.invalidate(1, true);
+    expect(none.pendingCount).toBe(0);
+    none.hold(1, body(1));
+    expect(none.size).toBe(0);
+    expect(none.body(1)).toBeUndefined();
+  });
 });
