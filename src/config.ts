@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** Every configuration variable of docs/sync.md §7, parsed once at startup. Nothing else reads process.env. */
@@ -27,6 +28,8 @@ export interface AppConfig {
   readonly readModelDetailsMb: number;
   readonly apiStatementTimeoutMs: number;
   readonly apiQueueTimeoutMs: number;
+  /** Statements an API process runs at once (docs/read-path.md §3). */
+  readonly apiDbConcurrency: number;
   readonly metricsToken: string;
   readonly port: number;
   readonly host: string;
@@ -194,6 +197,14 @@ function readPackageVersion(): string {
  * Validates every variable before anything opens a port or a connection; throws ConfigError with
  * one message per problem, each naming the variable. Secret values are never echoed.
  */
+/**
+ * As many statements at once as the machine has cores (at least 2): PostgreSQL on the same machine
+ * then cannot take every core from the event loop that serves cached answers (docs/read-path.md §3).
+ */
+export function defaultDbConcurrency(): number {
+  return Math.max(2, availableParallelism());
+}
+
 export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
   const problems: string[] = [];
   function read<T>(name: string, fallback: T, check: Check<T>): T {
@@ -243,6 +254,7 @@ export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
     readModelDetailsMb: read('READ_MODEL_DETAILS_MB', 64, integerIn(0, 4096)),
     apiStatementTimeoutMs: read('API_STATEMENT_TIMEOUT_MS', 5000, integerIn(100, 60_000)),
     apiQueueTimeoutMs: read('API_QUEUE_TIMEOUT_MS', 2000, integerIn(10, 60_000)),
+    apiDbConcurrency: read('API_DB_CONCURRENCY', defaultDbConcurrency(), integerIn(1, 100)),
     metricsToken: env.METRICS_TOKEN ?? '',
     port: read('PORT', 8000, integerIn(1, 65_535)),
     host: read('HOST', '0.0.0.0', (raw) => ({ value: raw.trim() })),

@@ -51,7 +51,7 @@ export interface Container {
 }
 
 export interface ContainerOptions {
-  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'readModelDetailsMb' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs' | 'aggregationRegionIds'> & SyncConfig;
+  readonly config: Pick<AppConfig, 'redisUrl' | 'gitCommit' | 'readModel' | 'readModelDetailsMb' | 'role' | 'apiStatementTimeoutMs' | 'apiQueueTimeoutMs' | 'apiDbConcurrency' | 'aggregationRegionIds'> & SyncConfig;
   /** The resolved database URL (DATABASE_URL or the embedded server's). */
   readonly databaseUrl: string;
   readonly logger: Logger;
@@ -60,8 +60,6 @@ export interface ContainerOptions {
   readonly servesHttp?: boolean;
 }
 
-/** Request work on the database at once; as many as the request pool has connections. */
-const REQUEST_POOL_SIZE = 10;
 /** Requests waiting for one of them; past this a request is answered 503 at once. */
 const MAX_QUEUED_REQUESTS = 200;
 const RESULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -73,7 +71,7 @@ export function createContainer(options: ContainerOptions): Container {
   const { config, logger } = options;
   const now = options.now ?? (() => new Date());
   const database = connectDatabase(options.databaseUrl, {
-    max: REQUEST_POOL_SIZE,
+    max: config.apiDbConcurrency,
     connection: { statement_timeout: config.apiStatementTimeoutMs },
     connectTimeoutSeconds: 5,
   });
@@ -161,7 +159,7 @@ export function createContainer(options: ContainerOptions): Container {
     .digest('hex')
     .slice(0, 12);
   // One admission queue for every route's database work: they share the request pool.
-  const admission = createDbAdmission({ maxConcurrent: REQUEST_POOL_SIZE, maxQueued: MAX_QUEUED_REQUESTS, queueTimeoutMs: config.apiQueueTimeoutMs });
+  const admission = createDbAdmission({ maxConcurrent: config.apiDbConcurrency, maxQueued: MAX_QUEUED_REQUESTS, queueTimeoutMs: config.apiQueueTimeoutMs });
   const contractReads = createContractReadService({
     cacheNamespace,
     sql: createSqlReads(database.db, contractReadRepository),

@@ -95,13 +95,14 @@ describe('admission control (docs/read-path.md §3)', () => {
     expect((await t.app.inject({ url: '/contracts/?size=3' })).statusCode).toBe(200);
   });
 
-  it('requests past the connections wait at most API_QUEUE_TIMEOUT_MS, then 503 with Retry-After: 1; the held ones finish 200', async () => {
-    const t = await app({ env: { READ_MODEL: 'off', API_QUEUE_TIMEOUT_MS: '150' } });
+  it('requests past API_DB_CONCURRENCY wait at most API_QUEUE_TIMEOUT_MS, then 503 with Retry-After: 1; the held ones finish 200', async () => {
+    const concurrency = 4;
+    const t = await app({ env: { READ_MODEL: 'off', API_QUEUE_TIMEOUT_MS: '150', API_DB_CONCURRENCY: String(concurrency) } });
     const lock = await lockContracts(db.url);
     let held: Promise<{ statusCode: number }[]>;
     try {
-      // Ten distinct uncached requests take the ten connections and wait on the lock.
-      held = Promise.all(Array.from({ length: 10 }, (_, i) => t.app.inject({ url: `/contracts/?size=${i + 1}` })));
+      // Distinct uncached requests take every connection and wait on the lock.
+      held = Promise.all(Array.from({ length: concurrency }, (_, i) => t.app.inject({ url: `/contracts/?size=${i + 1}` })));
       await sleep(100);
       const queued = await t.app.inject({ url: '/contracts/?size=77' });
       expect(queued.statusCode).toBe(503);
@@ -110,7 +111,7 @@ describe('admission control (docs/read-path.md §3)', () => {
     } finally {
       await lock.release();
     }
-    expect((await held!).map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+    expect((await held!).map((response) => response.statusCode)).toEqual(Array(concurrency).fill(200));
     expect(await metric(t, 'http_requests_total{handler="/contracts/",method="GET",status="503"}')).toBe(1);
   });
 
@@ -126,7 +127,7 @@ describe('admission control (docs/read-path.md §3)', () => {
         sql`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM contracts c%'`,
       );
       // One statement waits on the lock (the snapshot's pipeline runs in order); without single
-      // flight, the twenty requests would hold all ten connections.
+      // flight, the twenty requests would hold every connection.
       expect(Number(waiting[0]!.n)).toBe(1);
     } finally {
       await lock.release();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, CONFIG_ERROR_EXIT_CODE, loadConfig, roleServesApi, roleSyncs, type AppConfig } from '../../src/config.js';
+import { ConfigError, CONFIG_ERROR_EXIT_CODE, defaultDbConcurrency, loadConfig, roleServesApi, roleSyncs, type AppConfig } from '../../src/config.js';
 
 type Env = Record<string, string>;
 
@@ -34,6 +34,7 @@ const ALL_VARIABLES = [
   'READ_MODEL_DETAILS_MB',
   'API_STATEMENT_TIMEOUT_MS',
   'API_QUEUE_TIMEOUT_MS',
+  'API_DB_CONCURRENCY',
   'METRICS_TOKEN',
   'PORT',
   'HOST',
@@ -63,6 +64,7 @@ const DEFAULTS: AppConfig = {
   readModelDetailsMb: 64,
   apiStatementTimeoutMs: 5000,
   apiQueueTimeoutMs: 2000,
+  apiDbConcurrency: defaultDbConcurrency(),
   metricsToken: '',
   port: 8000,
   host: '0.0.0.0',
@@ -363,6 +365,7 @@ describe.each([
   { name: 'READ_MODEL_DETAILS_MB', key: 'readModelDetailsMb', min: 0, max: 4096, mid: 256 },
   { name: 'API_STATEMENT_TIMEOUT_MS', key: 'apiStatementTimeoutMs', min: 100, max: 60_000, mid: 2500 },
   { name: 'API_QUEUE_TIMEOUT_MS', key: 'apiQueueTimeoutMs', min: 10, max: 60_000, mid: 500 },
+  { name: 'API_DB_CONCURRENCY', key: 'apiDbConcurrency', min: 1, max: 100, mid: 10 },
   { name: 'PORT', key: 'port', min: 1, max: 65_535, mid: 8080 },
 ] as const)('$name: integer $min–$max', ({ name, key, min, max, mid }) => {
   it.each([min, mid, max])(`${name}=%j is accepted`, (value) => {
