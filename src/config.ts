@@ -194,10 +194,6 @@ function readPackageVersion(): string {
 }
 
 /**
- * Validates every variable before anything opens a port or a connection; throws ConfigError with
- * one message per problem, each naming the variable. Secret values are never echoed.
- */
-/**
  * As many statements at once as the machine has cores (at least 2): PostgreSQL on the same machine
  * then cannot take every core from the event loop that serves cached answers (docs/read-path.md §3).
  */
@@ -205,6 +201,10 @@ export function defaultDbConcurrency(): number {
   return Math.max(2, availableParallelism());
 }
 
+/**
+ * Validates every variable before anything opens a port or a connection; throws ConfigError with
+ * one message per problem, each naming the variable. Secret values are never echoed.
+ */
 export function loadConfig(env: Env, now: Date = new Date()): AppConfig {
   const problems: string[] = [];
   function read<T>(name: string, fallback: T, check: Check<T>): T {

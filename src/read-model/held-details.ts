@@ -1,8 +1,8 @@
 /**
  * The details (docs/api.md §9) the read model cannot render from its own columns: closed contracts,
  * which it does not index, and auctions, whose bids it does not hold. Each is the SQL path's own body,
- * read once and held deflated against a dictionary of the detail's field names, so a body of ~1.5 KB
- * costs a few hundred bytes and ~10 µs to inflate, within a budget (READ_MODEL_DETAILS_MB). A body is
+ * read once and held deflated against a dictionary of the detail's field names, so a body of ~2.4 KB
+ * costs ~470 bytes and ~10 µs to inflate, within a budget (READ_MODEL_DETAILS_MB). A body is
  * held for one version of its contract: the store drops it whenever the contract changes, and
  * `pending` names those still to be read.
  */

@@ -147,7 +147,7 @@ export function createReadModel(deps: ReadModelDeps): ReadModel {
       const ids = current.held.nextPending(FILL_BATCH);
       if (ids.length === 0) return;
       const read = await deps.loader.details(ids);
-      if (store !== current || read.generation !== generation) return;
+      // Rendering the batch and packing it are two slices of event-loop time, not one.
       await new Promise((resolve) => setImmediate(resolve));
       if (store !== current || read.generation !== generation) return;
       for (const [contractId, body] of read.bodies) current.held.hold(contractId, body);

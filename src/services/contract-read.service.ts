@@ -217,8 +217,8 @@ export function createContractReadService(deps: ContractReadServiceDeps) {
     async detail(contractId: bigint, ifNoneMatch: string | undefined, aborted?: AbortSignalSource): Promise<ReadResult> {
       const tagFor = detailTagger(contractId);
       // Every stored id is below 2^53, so a larger one rounds to a number no stored id equals.
-      const open = deps.model?.detail(Number(contractId));
-      if (open) return answer(open.body, tagFor(open.generation), ifNoneMatch);
+      const fromModel = deps.model?.detail(Number(contractId));
+      if (fromModel) return answer(fromModel.body, tagFor(fromModel.generation), ifNoneMatch);
       const read = async () => {
         const { generation, row, items, bids } = await deps.sql.detail(contractId);
         return { generation, value: row === null ? null : contractDetailJson(row, items, bids) };
